@@ -1,0 +1,317 @@
+"""Retrieved passages -> a short extractive answer with `[n]` citations, or an honest refusal.
+
+No language model: the answer is made of whole sentences of the cited passages, so
+every sentence can be checked word for word against its source.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from dataclasses import dataclass
+
+from kbqa.clean import normalize
+from kbqa.data import Answer, Citation, Hit, Section
+
+REFUSAL = "知识库中没有找到与该问题相关的内容。"
+MISSING_SECTION = "知识库收录的报告中,{label}只有目录标题,正文未收录,无法依据该节回答。"
+MAX_ANSWER_CHARS = 160
+MAX_SENTENCES = 3
+
+# Sentence ends are the full-width marks: an ASCII `?` in this text is mojibake, not a question.
+_SENTENCE = re.compile("[^\u3002\uff01\uff1f\uff1b\n]+[\u3002\uff01\uff1f\uff1b]?")
+_SECTION_REF = re.compile(r"(?<![\d.])(\d{1,2}\.\d{1,2})(?![\d%])\s*(?:节|小节|部分)?")
+_CHAPTER_REF = re.compile(r"第([一二三四五六七八九十]{1,3})章")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?\s*(?:%|个百分点|万|亿|千|百|倍|项|类|个|家|人|份|次|元|年|天|小时|分钟)?")
+_ASKS_NUMBER = re.compile(r"多少|几|比例|比率|百分|多大|多长|多久|多高|规模|how (?:many|much)|percent|what share", re.I)
+_FOLLOW_UP_START = re.compile(r"^(那么?|还有|另外|同样|以及|而|那个|它|他们|其)")
+_FOLLOW_UP_END = re.compile(r"(呢|的呢|怎么样|如何|又如何|又怎样)[??]?$")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+class QuestionError(ValueError):
+    """The question cannot be answered as given; `code` says why (for the API)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def check_question(question: object, max_chars: int) -> str:
+    """The question, trimmed and without control characters; QuestionError if unusable."""
+    if not isinstance(question, str):
+        raise QuestionError("invalid_question", f"question must be a string, got {type(question).__name__}")
+    text = "".join(" " if unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn") else c for c in question)
+    text = " ".join(text.split())
+    if not text:
+        raise QuestionError("empty_question", "question is empty; type a question about the report")
+    if len(text) > max_chars:
+        raise QuestionError(
+            "question_too_long", f"question is {len(text)} characters; the limit is {max_chars}. Ask a shorter question"
+        )
+    return text
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    n: int
+    text: str
+    start: int
+    score: float
+
+
+def answer(engine, question: str, history: list[str], top_k: int) -> Answer:
+    """Answer `question` from the engine's knowledge base (see module docstring)."""
+    clock = time.perf_counter()
+    settings = engine.settings
+    question = check_question(question, settings.max_question_chars)
+    if not 1 <= top_k <= 20:
+        raise QuestionError("invalid_top_k", f"top_k must be between 1 and 20, got {top_k}")
+    turns = [h for h in (_safe(h, settings.max_question_chars) for h in history[-settings.history_turns :]) if h]
+    resolved, must_have = resolve_follow_up(question, turns)
+
+    missing = _missing_section(engine, resolved)
+    if missing is not None:
+        return _finish(
+            Answer(question, MISSING_SECTION.format(label=f"{missing.number} {missing.title}"), True, 0.0,
+                   suggestions=_near_sections(engine, missing), resolved_question=resolved, meta={"reason": "no_text"}),
+            clock,
+        )
+
+    retrieval = engine.retriever.retrieve(resolved, max(top_k, settings.candidates))
+    pool = retrieval.hits
+    if must_have:
+        # A follow-up names what changed ("那杭州呢?"): passages that mention it come first.
+        pool = sorted(pool, key=lambda h: not all(t in h.chunk.text for t in must_have))
+    hits = pool[:top_k]
+    terms = query_terms(engine, resolved)
+    conf, unknown = confidence(engine, normalize(resolved), retrieval.dense_top)
+    citations = tuple(Citation(n, h, highlight_spans(h.chunk.text, terms)) for n, h in enumerate(hits, 1))
+    if not hits or conf < settings.refusal_threshold:
+        return _finish(
+            Answer(question, REFUSAL, True, conf, citations, _suggest(engine, hits), resolved,
+                   meta={"reason": "low_confidence", "unknown_terms": unknown}),
+            clock,
+        )
+    text = compose(resolved, terms, hits)
+    cited = _cited_numbers(text)
+    citations = tuple(
+        Citation(c.n, c.hit, _merge(c.highlights + _answer_spans(c.hit.chunk.text, text))) if c.n in cited else c
+        for c in citations
+    )
+    return _finish(Answer(question, text, False, conf, citations, (), resolved), clock)
+
+
+def _finish(result: Answer, clock: float) -> Answer:
+    object.__setattr__(result, "took_ms", (time.perf_counter() - clock) * 1000)
+    return result
+
+
+def _safe(text: object, max_chars: int) -> str:
+    try:
+        return check_question(text, max_chars)
+    except QuestionError:
+        return ""
+
+
+def resolve_follow_up(question: str, history: list[str]) -> tuple[str, list[str]]:
+    """Fold the previous question into a follow-up; also return the follow-up's own key terms.
+
+    "那杭州呢?" after "上海一网统管整合了哪些部门?" becomes "杭州 整合了哪些部门?": the new
+    subject replaces the old one and the rest of the earlier question carries over.
+    """
+    if not history:
+        return question, []
+    q = normalize(question).strip()
+    core = _FOLLOW_UP_END.sub("", _FOLLOW_UP_START.sub("", q)).strip(" ,,。??")
+    is_follow_up = bool(core) and (
+        _FOLLOW_UP_START.search(q) is not None or _FOLLOW_UP_END.search(q) is not None or len(core) <= 4
+    )
+    if not is_follow_up:
+        return question, []
+    previous = normalize(history[-1])
+    places = _places(core)
+    if places:
+        previous = _drop_subject(previous)
+    return f"{core} {previous}", places or [core]
+
+
+def _places(text: str) -> list[str]:
+    import jieba.posseg as pseg
+
+    return [w for w, flag in pseg.lcut(text) if flag in ("ns", "nt", "nz", "nr") and len(w) >= 2]
+
+
+def _drop_subject(text: str) -> str:
+    """The earlier question without its places and the terms tied to them (上海 + “一网统管”)."""
+    import jieba.posseg as pseg
+
+    words = pseg.lcut(text)
+    kept = []
+    for i, (w, flag) in enumerate(words):
+        if flag in ("ns", "nt", "nr"):
+            continue
+        if i and words[i - 1].flag in ("ns", "nt", "nr") and flag not in ("v", "vn", "r", "ul", "x", "uj"):
+            continue  # the subject's own name right after the place: 上海 一网统管
+        kept.append(w)
+    return "".join(kept).strip("“”\" ")
+
+
+def query_terms(engine, text: str) -> list[str]:
+    """The question's content words, as the lexical index tokenises them, longest first."""
+    tokens = set(engine.index.tokenizer(normalize(text)))
+    tokens = {t for t in tokens if len(t) >= 2 or t.isdigit()}
+    return sorted(tokens, key=lambda t: (-len(t), t))
+
+
+# Nouns that frame a question rather than name its topic.
+_FRAME_NOUNS = frozenset("原因 作用 效果 办法 方法 措施 情况 意义 影响 特点 区别 好处 问题 方式 内容 目的 关系 建议 方面 时候 东西".split())
+
+
+def unknown_topics(engine, text: str) -> list[str]:
+    """Topic nouns of the question that the knowledge base never mentions (地铁, 票价, 食品).
+
+    A dictionary noun counts; a word jieba made up for an odd phrase (人用, 车为) does
+    not, and a compound whose parts all occur (苏州工业园区) is known.
+    """
+    import jieba.posseg as pseg
+
+    from kbqa.lexical import STOP_WORDS
+
+    corpus = engine.corpus_text
+    freq = pseg.dt.tokenizer.FREQ
+    unknown = []
+    for word, flag in pseg.lcut(text):
+        if len(word) < 2 or word in STOP_WORDS or word in _FRAME_NOUNS or word in corpus:
+            continue
+        if not (flag.startswith("n") or flag == "j") or freq.get(word, 0) < 20:
+            continue
+        parts = [p for p in pseg.dt.tokenizer.lcut_for_search(word) if len(p) >= 2 and p != word]
+        if parts and all(p in corpus for p in parts):
+            continue
+        unknown.append(word)
+    return unknown
+
+
+def confidence(engine, question: str, dense_top: float) -> tuple[float, list[str]]:
+    """How sure we are that the knowledge base answers the question, in [0, 1].
+
+    The best dense similarity over the whole index, on the scale of the question's
+    language (e5 similarities sit in a narrow band: for Chinese 0.83 is unrelated and
+    0.91 a close match; an English question against Chinese passages scores about 0.1
+    lower), halved when the question's topic nouns never occur in the knowledge base.
+    """
+    if _CJK.search(question):
+        sim = (dense_top - 0.83) / 0.08
+        unknown = unknown_topics(engine, question)
+    else:
+        sim = (dense_top - 0.70) / 0.08
+        unknown = []
+    sim = min(max(sim, 0.0), 1.0)
+    return round(sim * (0.5 if unknown else 1.0), 3), unknown
+
+
+def sentences(text: str) -> list[tuple[int, str]]:
+    """(offset, sentence) pairs; each sentence keeps its closing mark."""
+    return [(m.start(), m.group(0).strip()) for m in _SENTENCE.finditer(text) if len(m.group(0).strip()) >= 6]
+
+
+def compose(question: str, terms: list[str], hits: list[Hit]) -> str:
+    """The best few sentences of the top passages, each followed by its `[n]`."""
+    wants_number = bool(_ASKS_NUMBER.search(question))
+    candidates = []
+    for n, hit in enumerate(hits[:3], 1):
+        for start, sent in sentences(hit.chunk.text):
+            matched = sum(len(t) for t in terms if t in sent)
+            score = matched / (1 + 0.02 * len(sent)) + (2.0 if wants_number and _NUMBER.search(sent) else 0.0)
+            score *= 1.0 / (1 + 0.35 * (n - 1))
+            candidates.append(_Candidate(n, sent, start, score))
+    if not candidates:
+        return f"{hits[0].chunk.text}[1]"
+    ranked = sorted(candidates, key=lambda c: -c.score)
+    chosen = [ranked[0]]
+    for c in ranked[1:MAX_SENTENCES * 2]:
+        if len(chosen) >= MAX_SENTENCES or c.score < 0.5 * ranked[0].score:
+            break
+        if sum(len(x.text) for x in chosen) + len(c.text) > MAX_ANSWER_CHARS:
+            continue
+        if any(c.text in x.text or x.text in c.text for x in chosen):
+            continue
+        chosen.append(c)
+    chosen.sort(key=lambda c: (c.n, c.start))
+    return "".join(f"{c.text}[{c.n}]" for c in chosen)
+
+
+def _cited_numbers(text: str) -> set[int]:
+    return {int(n) for n in re.findall(r"\[(\d+)\]", text)}
+
+
+def highlight_spans(text: str, terms: list[str]) -> tuple[tuple[int, int], ...]:
+    """Where the question's words occur in a passage, merged into non-overlapping spans."""
+    spans = []
+    for t in terms:
+        if len(t) < 2 and not t.isdigit():
+            continue
+        for m in re.finditer(re.escape(t), text):
+            spans.append((m.start(), m.end()))
+    return _merge(tuple(spans))
+
+
+def _answer_spans(text: str, answer_text: str) -> tuple[tuple[int, int], ...]:
+    """The figures of the answer's sentences, where they stand in this passage."""
+    spans = []
+    for sent in re.split(r"\[\d+\]", answer_text):
+        at = text.find(sent) if sent else -1
+        if at < 0:
+            continue
+        for m in _NUMBER.finditer(sent):
+            spans.append((at + m.start(), at + m.end()))
+    return tuple(spans)
+
+
+def _merge(spans: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
+    merged: list[list[int]] = []
+    for s, e in sorted(spans):
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    return tuple((s, e) for s, e in merged)
+
+
+def _missing_section(engine, question: str) -> Section | None:
+    """A section the question names (by number or title) that has no text in the knowledge base."""
+    q = normalize(question)
+    sections = [s for _, s in engine.index.sections()]
+    numbers = {s.number: s for s in sections}
+    for m in _SECTION_REF.finditer(q):
+        s = numbers.get(m.group(1))
+        if s is not None:
+            return None if s.has_text else s
+    for s in sections:
+        if not s.has_text and len(s.title) >= 6 and s.title in q:
+            return s
+    return None
+
+
+def _near_sections(engine, section: Section) -> tuple[Section, ...]:
+    """Sections with text close to a missing one: by the retriever, using its title."""
+    hits = engine.search(section.title, 5)
+    return _suggest(engine, hits)
+
+
+def _suggest(engine, hits: list[Hit]) -> tuple[Section, ...]:
+    seen, out = set(), []
+    for h in hits:
+        key = (h.chunk.doc_id, h.chunk.section)
+        if key in seen:
+            continue
+        seen.add(key)
+        doc = engine.index.documents[h.chunk.doc_id]
+        section = doc.section(h.chunk.section)
+        if section is not None:
+            out.append(section)
+        if len(out) == 3:
+            break
+    return tuple(out)

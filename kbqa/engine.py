@@ -1,0 +1,39 @@
+"""One loaded knowledge base: settings, embedder, index and retriever, ready to answer."""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from kbqa.data import Answer, Hit
+from kbqa.embed import Embedder, load_embedder
+from kbqa.index import Index, ensure_index
+from kbqa.retrieve import Mode, Retriever
+from kbqa.settings import Settings
+
+log = logging.getLogger("kbqa")
+
+
+class Engine:
+    """What every interface (CLI, JSON API, Gradio, widget) calls."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        embedder: Embedder | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        say: Callable[[str], None] = log.warning,
+    ) -> None:
+        self.settings = settings or Settings.from_env()
+        self.embedder = embedder or load_embedder(self.settings.embedder)
+        self.index: Index = ensure_index(self.settings, self.embedder, progress, say)
+        self.retriever = Retriever(self.index, self.embedder, self.settings)
+        self.corpus_text = "\n".join(d.text for d in self.index.documents.values())
+
+    def search(self, question: str, k: int | None = None, mode: Mode = "hybrid") -> list[Hit]:
+        return self.retriever.search(question, k, mode)
+
+    def answer(self, question: str, history: list[str] | None = None, top_k: int | None = None) -> Answer:
+        from kbqa.answer import answer
+
+        return answer(self, question, history or [], top_k or self.settings.top_k)

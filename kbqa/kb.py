@@ -1,0 +1,66 @@
+"""The knowledge-base folder: which documents there are, and reading them."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from kbqa.clean import parse_document
+from kbqa.data import Document
+
+SUFFIXES = {".txt": "txt", ".md": "md"}
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Source:
+    """A document file in kb/ and the hash of its bytes."""
+
+    doc_id: str
+    path: Path
+    sha256: str
+
+
+def doc_id_for(path: Path) -> str:
+    return re.sub(r"[^\w.-]+", "-", path.stem).strip("-") or "document"
+
+
+def list_sources(kb_dir: Path) -> tuple[list[Source], list[str]]:
+    """The .txt/.md files of kb/ (sorted), and one message per file that cannot be read."""
+    if not kb_dir.is_dir():
+        raise FileNotFoundError(f"knowledge-base folder {kb_dir} does not exist; put .txt or .md files there")
+    sources, errors, seen = [], [], set()
+    for path in sorted(kb_dir.iterdir()):
+        if path.name.startswith(".") or path.suffix.lower() not in SUFFIXES or not path.is_file():
+            continue
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            errors.append(f"{path.name}: cannot be read ({exc.strerror or exc})")
+            continue
+        doc_id = doc_id_for(path)
+        if doc_id in seen:
+            errors.append(f"{path.name}: another document already has the id {doc_id!r}; rename one")
+            continue
+        seen.add(doc_id)
+        sources.append(Source(doc_id, path, hashlib.sha256(data).hexdigest()))
+    return sources, errors
+
+
+def read_source(source: Source) -> Document:
+    """Read and clean one document; ValueError with the file's name when it is unusable."""
+    data = source.path.read_bytes()
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise ValueError(f"{source.path.name}: larger than {MAX_DOCUMENT_BYTES // 2**20} MiB")
+    try:
+        raw = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{source.path.name}: not UTF-8 text (byte {exc.start})") from None
+    if "\x00" in raw:
+        raise ValueError(f"{source.path.name}: binary data, not text")
+    doc = parse_document(raw, source.doc_id, SUFFIXES[source.path.suffix.lower()])
+    if not any(s.has_text for s in doc.sections):
+        raise ValueError(f"{source.path.name}: no text after cleaning")
+    return doc

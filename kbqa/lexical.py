@@ -1,0 +1,115 @@
+"""jieba tokens and a BM25 index over them, stored as one sparse weight matrix.
+
+Scores are `W[:, query_terms].sum(1)`: the BM25 weight of every (chunk, term) pair is
+computed at build time, so a query costs a column slice, whatever the corpus size.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+logging.getLogger("jieba").setLevel(logging.WARNING)
+
+STOP_WORDS = frozenset(
+    """的 了 和 与 及 或 等 在 是 为 对 以 将 从 到 被 把 由 于 其 之 而 并 也 都 就 又 还 则 这 那 该 此
+    有 个 中 上 下 里 内 外 们 着 过 所 如 若 可 能 会 要 需 让 使 给 向 往 通过 进行 实现 以及 及其
+    什么 怎么 怎样 如何 哪些 哪个 哪 多少 几 吗 呢 吧 啊 呀 么 请问 一下 报告 提到 认为 是否 为什么
+    主要 具体 哪里 现在 这个 那个 一个 我们 你们 他们 咋 啥 呗 还得 得 个 方面""".split()
+)
+_WORD = re.compile(r"[\u4e00-\u9fff]|[A-Za-z]+|\d+(?:\.\d+)?%?")
+_SPLIT_TITLE = re.compile(r"[的与和及对下中从到:,、“”\"()\s]+")
+
+
+class Tokenizer:
+    """jieba search-mode tokens with stop words removed, plus the knowledge base's own terms."""
+
+    def __init__(self, terms: list[str] = ()) -> None:
+        import jieba
+
+        self._jieba = jieba.Tokenizer()
+        self._jieba.initialize()
+        self.terms = sorted(set(terms))
+        for term in self.terms:
+            self._jieba.add_word(term, freq=2000)
+
+    def __call__(self, text: str) -> list[str]:
+        tokens = []
+        for tok in self._jieba.cut_for_search(text.lower()):
+            tok = tok.strip()
+            if tok and tok not in STOP_WORDS and _WORD.match(tok):
+                tokens.append(tok)
+        return tokens
+
+
+def domain_terms(headings: list[str], body: str) -> list[str]:
+    """Terms for jieba's dictionary: phrases of the headings and quoted terms of the body.
+
+    `数字孪生技术的系统集成与虚实交互` gives 数字孪生技术, 数字孪生, 系统集成, 虚实交互;
+    `“一网统管”` gives 一网统管.
+    """
+    terms = set()
+    for heading in headings:
+        for phrase in _SPLIT_TITLE.split(heading):
+            if 2 <= len(phrase) <= 8 and not phrase.isdigit():
+                terms.add(phrase)
+                for suffix in ("技术", "平台", "体系", "机制", "系统", "模式"):
+                    stem = phrase.removesuffix(suffix)
+                    if stem != phrase and len(stem) >= 2:
+                        terms.add(stem)
+    for quoted in re.findall(r"“([^”]{2,8})”", body):
+        if not re.search(r"[,。、:;!?,]", quoted):
+            terms.add(quoted)
+    return sorted(terms)
+
+
+class BM25:
+    """Okapi BM25 over token lists, as a (chunks x vocabulary) CSC weight matrix."""
+
+    def __init__(self, weights: sparse.csc_matrix, vocab: dict[str, int]) -> None:
+        self.weights = weights
+        self.vocab = vocab
+
+    @classmethod
+    def build(cls, docs: list[list[str]], k1: float = 1.2, b: float = 0.75) -> BM25:
+        vocab: dict[str, int] = {}
+        rows, cols, tfs = [], [], []
+        lengths = np.array([len(d) for d in docs], dtype=np.float32)
+        for i, tokens in enumerate(docs):
+            for tok, tf in Counter(tokens).items():
+                rows.append(i)
+                cols.append(vocab.setdefault(tok, len(vocab)))
+                tfs.append(tf)
+        rows_a, cols_a, tf_a = np.array(rows), np.array(cols), np.array(tfs, dtype=np.float32)
+        n = max(len(docs), 1)
+        df = np.bincount(cols_a, minlength=len(vocab)).astype(np.float32) if cols else np.zeros(0)
+        idf = np.log1p((n - df + 0.5) / (df + 0.5))
+        avgdl = float(lengths.mean()) if len(docs) else 1.0
+        norm = k1 * (1 - b + b * lengths[rows_a] / max(avgdl, 1e-9)) if rows else np.zeros(0)
+        w = idf[cols_a] * tf_a * (k1 + 1) / (tf_a + norm) if rows else np.zeros(0)
+        matrix = sparse.csc_matrix((w, (rows_a, cols_a)), shape=(len(docs), len(vocab)), dtype=np.float32)
+        return cls(matrix, vocab)
+
+    def scores(self, tokens: list[str]) -> np.ndarray:
+        """BM25 score of every chunk; a repeated query term counts once."""
+        ids = sorted({self.vocab[t] for t in tokens if t in self.vocab})
+        if not ids:
+            return np.zeros(self.weights.shape[0], np.float32)
+        return np.asarray(self.weights[:, ids].sum(axis=1)).ravel()
+
+    def save(self, folder: Path) -> list[str]:
+        sparse.save_npz(folder / "lexical.npz", self.weights, compressed=False)
+        (folder / "vocab.json").write_text(json.dumps(self.vocab, ensure_ascii=False), encoding="utf-8")
+        return ["lexical.npz", "vocab.json"]
+
+    @classmethod
+    def load(cls, folder: Path) -> BM25:
+        weights = sparse.load_npz(folder / "lexical.npz").tocsc()
+        vocab = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
+        return cls(weights, vocab)
