@@ -11,6 +11,7 @@ import time
 import unicodedata
 from dataclasses import dataclass
 
+from kbqa.chunk import split_sentences
 from kbqa.clean import normalize
 from kbqa.data import Answer, Citation, Hit, Section
 
@@ -19,8 +20,6 @@ MISSING_SECTION = "知识库收录的报告中,{label}只有目录标题,正文�
 MAX_ANSWER_CHARS = 160
 MAX_SENTENCES = 3
 
-# Sentence ends are the full-width marks: an ASCII `?` in this text is mojibake, not a question.
-_SENTENCE = re.compile("[^\u3002\uff01\uff1f\uff1b\n]+[\u3002\uff01\uff1f\uff1b]?")
 _SECTION_REF = re.compile(r"(?<![\d.])(\d{1,2}\.\d{1,2})(?![\d%])\s*(?:节|小节|部分)?")
 _CHAPTER_REF = re.compile(r"第([一二三四五六七八九十]{1,3})章")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?\s*(?:%|个百分点|万|亿|千|百|倍|项|类|个|家|人|份|次|元|年|天|小时|分钟)?")
@@ -226,17 +225,12 @@ def salient_terms(engine, terms: list[str], max_share: float = 0.1) -> list[str]
     return out
 
 
-def sentences(text: str) -> list[tuple[int, str]]:
-    """(offset, sentence) pairs; each sentence keeps its closing mark."""
-    return [(m.start(), m.group(0).strip()) for m in _SENTENCE.finditer(text) if len(m.group(0).strip()) >= 6]
-
-
 def compose(question: str, terms: list[str], hits: list[Hit]) -> str:
     """The best few sentences of the top passages, each followed by its `[n]`."""
     wants_number = bool(_ASKS_NUMBER.search(question))
     candidates = []
     for n, hit in enumerate(hits[:3], 1):
-        for start, sent in sentences(hit.chunk.text):
+        for start, sent in split_sentences(hit.chunk.text):
             matched = sum(len(t) for t in terms if t in sent)
             score = matched / (1 + 0.02 * len(sent)) + (2.0 if wants_number and _NUMBER.search(sent) else 0.0)
             score *= 1.0 / (1 + 0.35 * (n - 1))

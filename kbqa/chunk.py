@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import re
+
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from kbqa.data import Chunk, Document, Section
 
 # Paragraphs, then sentence ends, then clause marks: a cut lands where a reader pauses.
 SEPARATORS = ["\n\n", "\n", "\u3002", "\uff01", "\uff1f", "\uff1b", "!", "\uff0c", ",", "\u3001", ""]
+
+
+# Sentence ends are the full-width marks: an ASCII `?` in this text is mojibake, not a question.
+_SENTENCE = re.compile("[^\u3002\uff01\uff1f\uff1b\n]+[\u3002\uff01\uff1f\uff1b]?")
+MIN_SENTENCE_CHARS = 6
+
+
+def split_sentences(text: str) -> list[tuple[int, str]]:
+    """(offset, sentence) pairs of `text`; each sentence keeps its closing mark."""
+    out = []
+    for m in _SENTENCE.finditer(text):
+        stripped = m.group(0).strip()
+        if len(stripped) >= MIN_SENTENCE_CHARS:
+            out.append((m.start() + m.group(0).index(stripped), stripped))
+    return out
 
 
 def make_splitter(chunk_size: int, chunk_overlap: int) -> RecursiveCharacterTextSplitter:

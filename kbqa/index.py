@@ -5,6 +5,8 @@ index/
   documents.json  cleaned documents with their sections
   chunks.jsonl    one chunk per line
   vectors.npy     passage vectors (float32, normalised)
+  sentence_vectors.npy, sentence_offsets.npy
+                  one vector per sentence of each chunk; chunk i owns rows offsets[i]:offsets[i+1]
   dense.faiss     FAISS index over those vectors
   lexical.npz     BM25 weight matrix;  vocab.json  its terms;  terms.txt  jieba user terms
 
@@ -26,7 +28,7 @@ from typing import Callable
 
 import numpy as np
 
-from kbqa.chunk import SEPARATORS, chunk_document
+from kbqa.chunk import SEPARATORS, chunk_document, split_sentences
 from kbqa.data import Chunk, Document, Section
 from kbqa.dense import DenseIndex
 from kbqa.embed import CachedEmbedder, Embedder
@@ -58,6 +60,8 @@ class Index:
     documents: dict[str, Document]
     chunks: list[Chunk]
     vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    sentence_offsets: np.ndarray
     dense: DenseIndex
     lexical: BM25
     tokenizer: Tokenizer
@@ -77,6 +81,8 @@ class Index:
             with open(folder / "chunks.jsonl", encoding="utf-8") as fh:
                 chunks = [Chunk(**json.loads(line)) for line in fh]
             vectors = np.load(folder / "vectors.npy")
+            sentence_vectors = np.load(folder / "sentence_vectors.npy")
+            sentence_offsets = np.load(folder / "sentence_offsets.npy")
             dense = DenseIndex.load(folder / "dense.faiss")
             lexical = BM25.load(folder)
             terms = (folder / "terms.txt").read_text(encoding="utf-8").split()
@@ -84,7 +90,10 @@ class Index:
             raise IndexDamaged(f"{folder} cannot be read: {exc}") from exc
         if not (len(chunks) == len(vectors) == dense.index.ntotal == lexical.weights.shape[0]):
             raise IndexDamaged(f"{folder}: chunks, vectors and postings disagree in count")
-        return cls(manifest, documents, chunks, vectors, dense, lexical, Tokenizer(terms))
+        if len(sentence_offsets) != len(chunks) + 1 or sentence_offsets[-1] != len(sentence_vectors):
+            raise IndexDamaged(f"{folder}: sentence vectors and chunks disagree in count")
+        return cls(manifest, documents, chunks, vectors, sentence_vectors, sentence_offsets, dense, lexical,
+                   Tokenizer(terms))
 
     def sections(self) -> list[tuple[Document, Section]]:
         return [(doc, s) for doc in self.documents.values() for s in doc.sections]
@@ -165,9 +174,12 @@ def build(
         def step(n: int) -> None:
             done[0] += n
             if progress:
-                progress(done[0], len(chunks))
+                progress(done[0], len(chunks) + len(sentence_texts))
 
-        vectors = cached.embed_passages([c.embedding_text() for c in chunks], progress=step)
+        sentence_texts, sentence_offsets = sentence_units(chunks)
+        texts = [c.embedding_text() for c in chunks] + sentence_texts
+        all_vectors = cached.embed_passages(texts, progress=step)
+        vectors, sentence_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks) :]
         report.embedded, report.reused = cached.misses, cached.hits
     finally:
         cached.close()
@@ -189,6 +201,8 @@ def build(
         for c in chunks:
             fh.write(json.dumps(asdict(c), ensure_ascii=False) + "\n")
     np.save(tmp / "vectors.npy", vectors)
+    np.save(tmp / "sentence_vectors.npy", sentence_vectors)
+    np.save(tmp / "sentence_offsets.npy", sentence_offsets)
     dense.save(tmp / "dense.faiss")
     lexical.save(tmp)
     (tmp / "terms.txt").write_text("\n".join(terms) + "\n", encoding="utf-8")
@@ -220,6 +234,21 @@ def build(
     report.seconds["index"] = time.perf_counter() - clock
     report.documents, report.chunks = len(documents), len(chunks)
     return report
+
+
+def sentence_units(chunks: list[Chunk]) -> tuple[list[str], np.ndarray]:
+    """The texts embedded one per sentence (with the section title), and each chunk's row range.
+
+    A question usually matches one sentence; a chunk's best sentence is a sharper
+    signal than the chunk's single vector. A chunk with no full sentence is one unit.
+    """
+    texts: list[str] = []
+    offsets = [0]
+    for c in chunks:
+        parts = [s for _, s in split_sentences(c.text)] or [c.text]
+        texts.extend(f"{c.title}\n{s}" for s in parts)
+        offsets.append(len(texts))
+    return texts, np.array(offsets, dtype=np.int64)
 
 
 def ensure_index(settings: Settings, embedder: Embedder, progress=None, say=log.warning) -> Index:

@@ -89,10 +89,19 @@ class Retriever:
         lexical_ids: list[int] = []
         if mode != "dense":
             lexical_ids = top_ids(self.index.lexical.scores(self.index.tokenizer(text)), n)
+        sentence_sim: dict[int, float] = {}
+        if qvec is not None:
+            # Re-rank every candidate by its best sentence: the dense ranking fused below.
+            sentence_sim = self.best_sentence(qvec, list(dict.fromkeys(dense_ids + lexical_ids)))
+            dense_ids = sorted(sentence_sim, key=lambda i: (-sentence_sim[i], i))[:n]
         rankings = {"dense": [dense_ids], "bm25": [lexical_ids], "hybrid": [dense_ids, lexical_ids]}[mode]
         weights = {"dense": [1.0], "bm25": [1.0], "hybrid": [self.settings.dense_weight, self.settings.lexical_weight]}
         fused = rrf(rankings, self.settings.rrf_k, weights[mode])
-        ranked = sorted(fused, key=lambda i: (-fused[i], i))[:k]
+        # Ties are common when two rankings swap two items: the whole chunk's similarity,
+        # a signal neither ranking used, breaks them.
+        chunk_sim = self.index.vectors[list(fused)] @ qvec if qvec is not None and fused else np.zeros(len(fused))
+        tie = dict(zip(fused, chunk_sim.tolist()))
+        ranked = sorted(fused, key=lambda i: (-fused[i], -tie[i], i))[:k]
         dense_rank = {i: r for r, i in enumerate(dense_ids, 1)}
         lexical_rank = {i: r for r, i in enumerate(lexical_ids, 1)}
         hits = [
@@ -101,8 +110,20 @@ class Retriever:
                 score=float(fused[i]),
                 dense_rank=dense_rank.get(i),
                 lexical_rank=lexical_rank.get(i),
-                dense_score=float(self.index.vectors[i] @ qvec) if qvec is not None else 0.0,
+                dense_score=sentence_sim.get(i, 0.0),
             )
             for i in ranked
         ]
         return Retrieval(hits, dense_top)
+
+    def best_sentence(self, qvec: np.ndarray, ids: list[int]) -> dict[int, float]:
+        """Each chunk's highest similarity over its sentences."""
+        if not ids:
+            return {}
+        offsets = self.index.sentence_offsets
+        idx = np.asarray(ids)
+        starts, ends = offsets[idx], offsets[idx + 1]
+        rows = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends)])
+        sims = self.index.sentence_vectors[rows] @ qvec
+        best = np.maximum.reduceat(sims, np.concatenate([[0], np.cumsum(ends - starts)[:-1]]))
+        return {i: float(v) for i, v in zip(ids, best)}
