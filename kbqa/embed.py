@@ -59,7 +59,8 @@ class SentenceTransformerEmbedder:
 
         self._model = SentenceTransformer(model, device="cpu")
         self.name = f"sentence-transformers/{Path(model).name if Path(model).exists() else model}"
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dimension())
         self._query_prefix, self._passage_prefix = _prefixes(model)
         self._lock = threading.Lock()
 

@@ -36,6 +36,7 @@ class Tokenizer:
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
         self.terms = sorted(set(terms))
+        self._terms = frozenset(self.terms)
         for term in self.terms:
             self._jieba.add_word(term, freq=2000)
 
@@ -45,7 +46,23 @@ class Tokenizer:
             tok = tok.strip()
             if tok and tok not in STOP_WORDS and _WORD.match(tok):
                 tokens.append(tok)
+                if len(tok) > 3:
+                    tokens.extend(self._inner_terms(tok))
         return tokens
+
+    def _inner_terms(self, token: str) -> list[str]:
+        """Known terms of three or more characters inside a longer token.
+
+        jieba's search mode adds only the two- and three-character words of a long
+        word, so 数字孪生技术 would not also count as 数字孪生.
+        """
+        n = len(token)
+        return [
+            token[i : i + size]
+            for size in range(3, n)
+            for i in range(n - size + 1)
+            if token[i : i + size] in self._terms
+        ]
 
 
 def domain_terms(headings: list[str], body: str) -> list[str]:

@@ -87,15 +87,24 @@ class Retriever:
             dense_ids = [int(i) for i in ids[0] if i >= 0]
             dense_top = float(scores[0][0]) if dense_ids else 0.0
         lexical_ids: list[int] = []
+        coverage = 1.0
         if mode != "dense":
-            lexical_ids = top_ids(self.index.lexical.scores(self.index.tokenizer(text)), n)
+            tokens = set(self.index.tokenizer(text))
+            lexical_ids = top_ids(self.index.lexical.scores(list(tokens)), n)
+            # A question in another language (English) shares only numbers with the text:
+            # its lexical ranking counts as much as its words are known.
+            coverage = sum(t in self.index.lexical.vocab for t in tokens) / len(tokens) if tokens else 0.0
         sentence_sim: dict[int, float] = {}
         if qvec is not None:
             # Re-rank every candidate by its best sentence: the dense ranking fused below.
             sentence_sim = self.best_sentence(qvec, list(dict.fromkeys(dense_ids + lexical_ids)))
             dense_ids = sorted(sentence_sim, key=lambda i: (-sentence_sim[i], i))[:n]
         rankings = {"dense": [dense_ids], "bm25": [lexical_ids], "hybrid": [dense_ids, lexical_ids]}[mode]
-        weights = {"dense": [1.0], "bm25": [1.0], "hybrid": [self.settings.dense_weight, self.settings.lexical_weight]}
+        weights = {
+            "dense": [1.0],
+            "bm25": [1.0],
+            "hybrid": [self.settings.dense_weight, self.settings.lexical_weight * coverage],
+        }
         fused = rrf(rankings, self.settings.rrf_k, weights[mode])
         # Ties are common when two rankings swap two items: the whole chunk's similarity,
         # a signal neither ranking used, breaks them.

