@@ -58,6 +58,7 @@ class _Candidate:
     text: str
     start: int
     score: float
+    cut_start: bool = False
 
 
 def answer(engine, question: str, history: list[str], top_k: int) -> Answer:
@@ -68,7 +69,7 @@ def answer(engine, question: str, history: list[str], top_k: int) -> Answer:
     if not 1 <= top_k <= 20:
         raise QuestionError("invalid_top_k", f"top_k must be between 1 and 20, got {top_k}")
     turns = [h for h in (_safe(h, settings.max_question_chars) for h in history[-settings.history_turns :]) if h]
-    resolved, must_have = resolve_follow_up(question, turns)
+    resolved, must_have = resolve_follow_up(question, turns, engine.index.tokenizer.term_set)
 
     missing = _missing_section(engine, resolved)
     if missing is not None:
@@ -90,7 +91,7 @@ def answer(engine, question: str, history: list[str], top_k: int) -> Answer:
     citations = tuple(Citation(n, h, highlight_spans(h.chunk.text, marked)) for n, h in enumerate(hits, 1))
     if not hits or conf < settings.refusal_threshold:
         return _finish(
-            Answer(question, REFUSAL, True, conf, citations, _suggest(engine, hits), resolved,
+            Answer(question, REFUSAL, True, conf, (), _suggest(engine, hits), resolved,
                    meta={"reason": "low_confidence", "unknown_terms": unknown}),
             clock,
         )
@@ -115,11 +116,12 @@ def _safe(text: object, max_chars: int) -> str:
         return ""
 
 
-def resolve_follow_up(question: str, history: list[str]) -> tuple[str, list[str]]:
-    """Fold the previous question into a follow-up; also return the follow-up's own key terms.
+def resolve_follow_up(question: str, history: list[str], terms: frozenset[str] = frozenset()) -> tuple[str, list[str]]:
+    """Fold the previous question into a follow-up; also return the places it names.
 
-    "那杭州呢?" after "上海一网统管整合了哪些部门?" becomes "杭州 整合了哪些部门?": the new
-    subject replaces the old one and the rest of the earlier question carries over.
+    "那杭州呢?" after "上海“一网统管”整合了哪些部门?" becomes "杭州 整合了哪些部门?": the new
+    place replaces the old one with the programme named after it, and the rest of the
+    earlier question carries over. `terms` are the knowledge base's own names.
     """
     if not history:
         return question, []
@@ -133,29 +135,40 @@ def resolve_follow_up(question: str, history: list[str]) -> tuple[str, list[str]
     previous = normalize(history[-1])
     places = _places(core)
     if places:
-        previous = _drop_subject(previous)
-    return f"{core} {previous}", places or [core]
+        previous = _drop_places(previous, terms)
+    core = _FOLLOW_UP_PRONOUN.sub("", core)
+    return f"{core} {previous}".strip(), places
+
+
+_FOLLOW_UP_PRONOUN = re.compile(r"^(它|他们|她|其|这个|那个)?的?")
+_PLACE_FLAGS = ("ns", "nt", "nr")
+# jieba tags these as places, but they name no particular one.
+_GENERIC_PLACES = frozenset("城市 我国 全国 国家 地区 区域 全市 各地 国际 全球 国内 地方 智慧 城乡".split())
 
 
 def _places(text: str) -> list[str]:
     import jieba.posseg as pseg
 
-    return [w for w, flag in pseg.lcut(text) if flag in ("ns", "nt", "nz", "nr") and len(w) >= 2]
+    return [w for w, flag in pseg.lcut(text) if flag in _PLACE_FLAGS and len(w) >= 2 and w not in _GENERIC_PLACES]
 
 
-def _drop_subject(text: str) -> str:
-    """The earlier question without its places and the terms tied to them (上海 + “一网统管”)."""
-    import jieba.posseg as pseg
-
-    words = pseg.lcut(text)
-    kept = []
-    for i, (w, flag) in enumerate(words):
-        if flag in ("ns", "nt", "nr"):
-            continue
-        if i and words[i - 1].flag in ("ns", "nt", "nr") and flag not in ("v", "vn", "r", "ul", "x", "uj"):
-            continue  # the subject's own name right after the place: 上海 一网统管
-        kept.append(w)
-    return "".join(kept).strip("“”\" ")
+def _drop_places(text: str, terms: frozenset[str]) -> str:
+    """The question without its places and the name that follows each (上海 + “一网统管”)."""
+    for place in sorted(set(_places(text)), key=len, reverse=True):
+        at = text.find(place)
+        while at >= 0:
+            end = at + len(place)
+            end += text.startswith("市", end)
+            end += text.startswith("的", end)
+            quoted = re.match(r"“[^”]{1,12}”", text[end:])
+            if quoted:
+                end += quoted.end()
+            else:
+                named = max((t for t in terms if text.startswith(t, end)), key=len, default="")
+                end += len(named)
+            text = text[:at] + text[end:]
+            at = text.find(place)
+    return text.strip()
 
 
 def query_terms(engine, text: str) -> list[str]:
@@ -201,15 +214,30 @@ def confidence(engine, question: str, dense_top: float) -> tuple[float, list[str
     language (e5 similarities sit in a narrow band: for Chinese 0.83 is unrelated and
     0.91 a close match; an English question against Chinese passages scores about 0.1
     lower), halved when the question's topic nouns never occur in the knowledge base.
+    A question without two content words ("hello", "?") has nothing to go on: 0.
     """
     if _CJK.search(question):
         sim = (dense_top - 0.83) / 0.08
         unknown = unknown_topics(engine, question)
-    else:
-        sim = (dense_top - 0.70) / 0.08
+    elif len(english_words(question)) >= 2:
+        sim = (dense_top - 0.72) / 0.06
         unknown = []
+    else:
+        return 0.0, []
     sim = min(max(sim, 0.0), 1.0)
     return round(sim * (0.5 if unknown else 1.0), 3), unknown
+
+
+_EN_STOP = frozenset(
+    """the and for with about what which who whom whose why when where how many much does did do is are was were
+    this that these those from into its their there can could would should will please tell say says said report
+    hello thanks thank okay yes you your me our any some have has had been being than then them they it""".split()
+)
+
+
+def english_words(text: str) -> list[str]:
+    """Latin-script content words of three or more letters."""
+    return [w for w in re.findall(r"[A-Za-z]{3,}", text) if w.lower() not in _EN_STOP]
 
 
 def salient_terms(engine, terms: list[str], max_share: float = 0.1) -> list[str]:
@@ -226,20 +254,30 @@ def salient_terms(engine, terms: list[str], max_share: float = 0.1) -> list[str]
 
 
 def compose(question: str, terms: list[str], hits: list[Hit]) -> str:
-    """The best few sentences of the top passages, each followed by its `[n]`."""
+    """The best few excerpts of the top passages, each followed by its `[n]`.
+
+    An excerpt is a whole sentence, or for a long sentence the run of its clauses
+    that holds the question's words, marked "…" where it was cut. Either way the
+    excerpt (without "…") occurs word for word in passage n.
+    """
     wants_number = bool(_ASKS_NUMBER.search(question))
+
+    def value(text: str) -> float:
+        matched = sum(len(t) for t in terms if t in text)
+        # Figures are what policy staff quote; more so when the question asks for one.
+        return matched + ((2.0 if wants_number else 1.0) if _NUMBER.search(text) else 0.0)
+
     candidates = []
     for n, hit in enumerate(hits[:3], 1):
         for start, sent in split_sentences(hit.chunk.text):
-            matched = sum(len(t) for t in terms if t in sent)
-            score = matched / (1 + 0.02 * len(sent)) + (2.0 if wants_number and _NUMBER.search(sent) else 0.0)
-            score *= 1.0 / (1 + 0.35 * (n - 1))
-            candidates.append(_Candidate(n, sent, start, score))
+            offset, text = best_window(sent, value)
+            score = value(text) / (1 + 0.01 * len(text)) / (1 + 0.35 * (n - 1))
+            candidates.append(_Candidate(n, text, start + offset, score, offset > 0))
     if not candidates:
         return f"{hits[0].chunk.text}[1]"
     ranked = sorted(candidates, key=lambda c: -c.score)
     chosen = [ranked[0]]
-    for c in ranked[1:MAX_SENTENCES * 2]:
+    for c in ranked[1 : MAX_SENTENCES * 2]:
         if len(chosen) >= MAX_SENTENCES or c.score < 0.5 * ranked[0].score:
             break
         if sum(len(x.text) for x in chosen) + len(c.text) > MAX_ANSWER_CHARS:
@@ -248,7 +286,37 @@ def compose(question: str, terms: list[str], hits: list[Hit]) -> str:
             continue
         chosen.append(c)
     chosen.sort(key=lambda c: (c.n, c.start))
-    return "".join(f"{c.text}[{c.n}]" for c in chosen)
+    return "".join(f"{'…' if c.cut_start else ''}{_close(c.text)}[{c.n}]" for c in chosen)
+
+
+MAX_EXCERPT_CHARS = 90
+_CLAUSE = re.compile("[^\uff0c\uff1a\u3001,:]+[\uff0c\uff1a\u3001,:]?")
+_ENDS = "\u3002\uff01\uff1f\uff1b"
+
+
+def best_window(sentence: str, value) -> tuple[int, str]:
+    """(offset, text): the sentence, or its best run of clauses when it is long."""
+    if len(sentence) <= MAX_EXCERPT_CHARS:
+        return 0, sentence
+    clauses = [(m.start(), m.group(0)) for m in _CLAUSE.finditer(sentence)]
+    best = (-1.0, 0, sentence[:MAX_EXCERPT_CHARS])
+    for i, (start, _) in enumerate(clauses):
+        for j in range(i, len(clauses)):
+            end = clauses[j][0] + len(clauses[j][1])
+            if end - start > MAX_EXCERPT_CHARS and j > i:
+                break
+            text = sentence[start:end]
+            score = value(text) + 0.005 * len(text)  # of equal windows, the fuller one
+            if score > best[0]:
+                best = (score, start, text)
+    return best[1], best[2]
+
+
+def _close(excerpt: str) -> str:
+    """A cut excerpt ends with "…" in place of its clause mark."""
+    if excerpt[-1] in _ENDS:
+        return excerpt
+    return excerpt.rstrip("\uff0c\uff1a\u3001,:") + "…"
 
 
 def _cited_numbers(text: str) -> set[int]:
@@ -270,6 +338,7 @@ def _answer_spans(text: str, answer_text: str) -> tuple[tuple[int, int], ...]:
     """The figures of the answer's sentences, where they stand in this passage."""
     spans = []
     for sent in re.split(r"\[\d+\]", answer_text):
+        sent = sent.strip("…")
         at = text.find(sent) if sent else -1
         if at < 0:
             continue

@@ -9,11 +9,12 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 from kbqa.data import Chunk, Document, Section
 
 # Paragraphs, then sentence ends, then clause marks: a cut lands where a reader pauses.
-SEPARATORS = ["\n\n", "\n", "\u3002", "\uff01", "\uff1f", "\uff1b", "!", "\uff0c", ",", "\u3001", ""]
+SEPARATORS = ["\n\n", "\n", "\u3002", "\uff01", "\uff1f", "\uff1b", ";", "\uff0c", ",", "\u3001", ""]
 
 
-# Sentence ends are the full-width marks: an ASCII `?` in this text is mojibake, not a question.
-_SENTENCE = re.compile("[^\u3002\uff01\uff1f\uff1b\n]+[\u3002\uff01\uff1f\uff1b]?")
+# Sentence ends: 。!?; and the ASCII semicolon the site writes for ;. The site's ASCII
+# `?` and `!` are mojibake, as is a `;` right after such a `?` (规?;疟用).
+_SENTENCE = re.compile("(?:[^\u3002\uff01\uff1f\uff1b;\n]|(?<=\\?);)+(?:[\u3002\uff01\uff1f\uff1b;]|$)", re.M)
 MIN_SENTENCE_CHARS = 6
 
 

@@ -36,7 +36,7 @@ class Tokenizer:
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
         self.terms = sorted(set(terms))
-        self._terms = frozenset(self.terms)
+        self.term_set = frozenset(self.terms)
         for term in self.terms:
             self._jieba.add_word(term, freq=2000)
 
@@ -61,7 +61,7 @@ class Tokenizer:
             token[i : i + size]
             for size in range(3, n)
             for i in range(n - size + 1)
-            if token[i : i + size] in self._terms
+            if token[i : i + size] in self.term_set
         ]
 
 

@@ -1,0 +1,163 @@
+import re
+
+import pytest
+
+from kbqa.answer import MISSING_SECTION, REFUSAL, QuestionError, check_question, resolve_follow_up
+from kbqa.evaluate import UNANSWERABLE, load_questions
+
+from conftest import DEV_SET
+
+
+@pytest.fixture(scope="module")
+def dev():
+    return load_questions(DEV_SET)
+
+
+def excerpts(text: str) -> list[tuple[str, int]]:
+    """(excerpt without its "…" marks, n) for every `excerpt[n]` of an answer."""
+    parts = re.findall(r"(.*?)\[(\d+)\]", text)
+    assert "".join(f"{e}[{n}]" for e, n in parts) == text, "text outside an excerpt"
+    return [(e.strip("…"), int(n)) for e, n in parts]
+
+
+def test_every_excerpt_occurs_in_the_passage_it_cites(engine, dev):
+    answered = 0
+    for q in dev:
+        a = engine.answer(q["question"])
+        if a.refused:
+            continue
+        answered += 1
+        passages = {c.n: c.hit.chunk.text for c in a.citations}
+        for excerpt, n in excerpts(a.text):
+            assert excerpt and excerpt in passages[n], (q["id"], excerpt, n)
+    assert answered >= 36
+
+
+def test_refusal_on_the_dev_set(engine, dev):
+    unanswerable = [q for q in dev if q["type"] in UNANSWERABLE]
+    answerable = [q for q in dev if q["type"] not in UNANSWERABLE]
+    assert all(engine.answer(q["question"]).refused for q in unanswerable)
+    assert sum(engine.answer(q["question"]).refused for q in answerable) <= 1
+
+
+@pytest.mark.parametrize(
+    ("question", "expected", "section"),
+    [
+        ("杭州城市大脑整合了多少个部门的数据?", "48个部门", "2.2"),
+        ("上海“一网统管”明确了多少类必须共享的数据?", "48类必共享数据", "5.2"),
+        ("深圳智慧停车平台让市民寻位时间缩短了多少?", "寻位时间缩短40%", "3.1"),
+        ("上海“一網通辦”平臺整合了多少項政務服務事項?", "1.2万项政务服务事项", "3.4"),
+        ("How many professionals did Shenzhen's Smart City College supply in 2023?", "2000余人", "8.5"),
+    ],
+)
+def test_answers_carry_the_figure_asked_for(engine, question, expected, section):
+    a = engine.answer(question)
+    assert not a.refused
+    assert expected in a.text
+    cited = {n for _, n in excerpts(a.text)}
+    assert section in {c.hit.chunk.section for c in a.citations if c.n in cited}
+    assert 0.4 <= a.confidence <= 1.0
+
+
+def test_highlights_mark_the_words_that_matter(engine):
+    a = engine.answer("杭州城市大脑整合了多少个部门的数据?")
+    first = a.citations[0]
+    marked = [first.hit.chunk.text[s:e] for s, e in first.highlights]
+    assert "城市大脑" in marked
+    assert any("48个" in m for m in marked)
+    assert all(e > s for s, e in first.highlights)
+    assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(first.highlights, first.highlights[1:]))
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["报告对食品安全监管有什么建议?", "报告建议地铁票价怎么调整?", "深圳的房价是多少?", "你好", "hello", "???"],
+)
+def test_out_of_scope_is_refused(engine, question):
+    a = engine.answer(question)
+    assert a.refused
+    assert a.text == REFUSAL
+    assert a.citations == ()
+    if question not in ("hello", "???"):
+        assert 1 <= len(a.suggestions) <= 3
+
+
+@pytest.mark.parametrize(
+    ("question", "number", "title"),
+    [
+        ("2.3节讲了什么?", "2.3", "人工智能算法的创新突破与场景落地"),
+        ("报告13.1节怎么论述智慧城市对国家治理现代化的战略意义?", "13.1", "智慧城市对国家治理现代化的战略意义"),
+        ("评估结果的科学应用有哪些要求?", "12.4", "评估结果的科学应用"),
+    ],
+)
+def test_heading_only_sections_say_the_text_is_missing(engine, question, number, title):
+    a = engine.answer(question)
+    assert a.refused
+    assert a.text == MISSING_SECTION.format(label=f"{number} {title}")
+    assert "正文未收录" in a.text
+    assert a.suggestions and all(s.has_text for s in a.suggestions)
+
+
+def test_a_section_with_text_is_answered_by_number(engine):
+    a = engine.answer("3.1节智慧交通里深圳停车平台的效果如何?")
+    assert not a.refused
+
+
+def test_follow_up_uses_the_conversation(engine):
+    first = "上海“一网统管”整合了哪些部门的数据?"
+    a = engine.answer("那杭州呢?", [first])
+    assert a.resolved_question == "杭州 整合了哪些部门的数据?"
+    assert not a.refused
+    assert "杭州" in a.citations[0].hit.chunk.text
+    assert "杭州" in a.text
+
+
+def test_follow_up_counts_only_recent_turns(engine, settings):
+    old = ["上海“一网统管”整合了哪些部门的数据?"] + ["智慧城市是什么?"] * settings.history_turns
+    a = engine.answer("那杭州呢?", old)
+    assert "一网统管" not in a.resolved_question
+
+
+def test_a_full_question_ignores_history(engine):
+    a = engine.answer("巴塞罗那超级街区改造人均投入多少?", ["杭州城市大脑整合了多少个部门的数据?"])
+    assert a.resolved_question == "巴塞罗那超级街区改造人均投入多少?"
+    assert "2万欧元" in a.text
+
+
+@pytest.mark.parametrize(
+    ("history", "expected"),
+    [
+        (["上海一网统管整合了哪些部门?"], ("杭州 整合了哪些部门?", ["杭州"])),
+        ([], ("那杭州呢?", [])),
+        (["什么是碳普惠机制?"], ("效果 什么是碳普惠机制?", [])),
+    ],
+)
+def test_resolve_follow_up(history, expected):
+    question = "那杭州呢?" if not history or "杭州" in expected[0] else "它的效果如何?"
+    assert resolve_follow_up(question, history, frozenset({"一网统管"})) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "code", "message"),
+    [
+        ("", "empty_question", "question is empty"),
+        ("  \n\t ", "empty_question", "question is empty"),
+        ("\x00\x01", "empty_question", "question is empty"),
+        ("问" * 501, "question_too_long", "question is 501 characters; the limit is 500"),
+        (42, "invalid_question", "question must be a string, got int"),
+    ],
+)
+def test_bad_questions_are_explained(engine, question, code, message):
+    with pytest.raises(QuestionError, match=message) as info:
+        engine.answer(question)
+    assert info.value.code == code
+
+
+def test_top_k_is_checked(engine):
+    with pytest.raises(QuestionError, match="top_k must be between 1 and 20, got 21"):
+        engine.answer("智慧交通", top_k=21)
+    assert len(engine.answer("智慧交通有哪些成效?", top_k=2).citations) == 2
+
+
+def test_check_question_cleans_control_characters():
+    assert check_question("智慧\x07城市\n建设 ", 500) == "智慧 城市 建设"
