@@ -36,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=None)
 
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="kbqa: %(message)s", stream=sys.stderr)
+    logging.basicConfig(level=logging.WARNING, format="kbqa: %(message)s", stream=sys.stderr)
+    logging.getLogger("kbqa").setLevel(logging.INFO)
     try:
         settings = Settings.from_env(
             kb_dir=args.kb_dir,
