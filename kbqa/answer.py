@@ -95,7 +95,7 @@ def answer(engine, question: str, history: list[str], top_k: int) -> Answer:
                    meta={"reason": "low_confidence", "unknown_terms": unknown}),
             clock,
         )
-    text = compose(resolved, terms, hits)
+    text = compose(resolved, terms, hits, must_have)
     cited = _cited_numbers(text)
     citations = tuple(
         Citation(c.n, c.hit, _merge(c.highlights + _answer_spans(c.hit.chunk.text, text))) if c.n in cited else c
@@ -179,28 +179,44 @@ def query_terms(engine, text: str) -> list[str]:
 
 
 # Nouns that frame a question rather than name its topic.
-_FRAME_NOUNS = frozenset("原因 作用 效果 办法 方法 措施 情况 意义 影响 特点 区别 好处 问题 方式 内容 目的 关系 建议 方面 时候 东西".split())
+_FRAME_NOUNS = frozenset(
+    """原因 作用 效果 办法 方法 措施 情况 意义 影响 特点 区别 好处 问题 方式 内容 目的 关系 建议 方面 时候 东西
+    意思 法子 招 招数 新招 事儿 事情 地方 人家 大家 作者 报告 文章 这块 那块""".split()
+)
 
 
-def unknown_topics(engine, text: str) -> list[str]:
-    """Topic nouns of the question that the knowledge base never mentions (地铁, 票价, 食品).
-
-    A dictionary noun counts; a word jieba made up for an odd phrase (人用, 车为) does
-    not, and a compound whose parts all occur (苏州工业园区) is known.
-    """
+def topic_nouns(text: str) -> list[str]:
+    """The dictionary nouns that name what a question is about (not how it is framed)."""
     import jieba.posseg as pseg
 
-    from kbqa.lexical import STOP_WORDS
+    from kbqa.lexical import STOP_WORDS, jieba_default
+
+    freq = jieba_default().FREQ
+    return [
+        word
+        for word, flag in pseg.lcut(text)
+        if len(word) >= 2
+        and (flag.startswith("n") or flag == "j")
+        and word not in STOP_WORDS
+        and word not in _FRAME_NOUNS
+        and freq.get(word, 0) >= 20
+    ]
+
+
+def unknown_topics(engine, nouns: list[str]) -> list[str]:
+    """The topic nouns that the knowledge base never mentions (地铁, 票价, 食品).
+
+    A word jieba made up for an odd phrase (人用, 车为) is no dictionary noun and never
+    gets here; a compound whose parts all occur (苏州工业园区) counts as known.
+    """
+    from kbqa.lexical import jieba_default
 
     corpus = engine.corpus_text
-    freq = pseg.dt.tokenizer.FREQ
     unknown = []
-    for word, flag in pseg.lcut(text):
-        if len(word) < 2 or word in STOP_WORDS or word in _FRAME_NOUNS or word in corpus:
+    for word in nouns:
+        if word in corpus:
             continue
-        if not (flag.startswith("n") or flag == "j") or freq.get(word, 0) < 20:
-            continue
-        parts = [p for p in pseg.dt.tokenizer.lcut_for_search(word) if len(p) >= 2 and p != word]
+        parts = [p for p in jieba_default().lcut_for_search(word) if len(p) >= 2 and p != word]
         if parts and all(p in corpus for p in parts):
             continue
         unknown.append(word)
@@ -213,19 +229,24 @@ def confidence(engine, question: str, dense_top: float) -> tuple[float, list[str
     The best dense similarity over the whole index, on the scale of the question's
     language (e5 similarities sit in a narrow band: for Chinese 0.83 is unrelated and
     0.91 a close match; an English question against Chinese passages scores about 0.1
-    lower), halved when the question's topic nouns never occur in the knowledge base.
+    lower). It is cut by up to half by the share of the question's topic nouns that
+    never occur in the knowledge base: "地铁票价" halves it, one everyday word the
+    report happens not to use ("老人" beside "手机") costs a quarter.
     A question without two content words ("hello", "?") has nothing to go on: 0.
     """
+    unknown: list[str] = []
+    share = 0.0
     if _CJK.search(question):
         sim = (dense_top - 0.83) / 0.08
-        unknown = unknown_topics(engine, question)
+        nouns = topic_nouns(question)
+        unknown = unknown_topics(engine, nouns)
+        share = len(unknown) / len(nouns) if nouns else 0.0
     elif len(english_words(question)) >= 2:
         sim = (dense_top - 0.72) / 0.06
-        unknown = []
     else:
         return 0.0, []
     sim = min(max(sim, 0.0), 1.0)
-    return round(sim * (0.5 if unknown else 1.0), 3), unknown
+    return round(sim * (1 - 0.5 * share), 3), unknown
 
 
 _EN_STOP = frozenset(
@@ -253,17 +274,18 @@ def salient_terms(engine, terms: list[str], max_share: float = 0.1) -> list[str]
     return out
 
 
-def compose(question: str, terms: list[str], hits: list[Hit]) -> str:
+def compose(question: str, terms: list[str], hits: list[Hit], must_have: list[str] = ()) -> str:
     """The best few excerpts of the top passages, each followed by its `[n]`.
 
     An excerpt is a whole sentence, or for a long sentence the run of its clauses
     that holds the question's words, marked "…" where it was cut. Either way the
-    excerpt (without "…") occurs word for word in passage n.
+    excerpt (without "…") occurs word for word in passage n. An excerpt naming what a
+    follow-up asks about (`must_have`, e.g. 深圳) comes before any that does not.
     """
     wants_number = bool(_ASKS_NUMBER.search(question))
 
     def value(text: str) -> float:
-        matched = sum(len(t) for t in terms if t in text)
+        matched = sum(len(t) for t in terms if t in text) + sum(10 for t in must_have if t in text)
         # Figures are what policy staff quote; more so when the question asks for one.
         return matched + ((2.0 if wants_number else 1.0) if _NUMBER.search(text) else 0.0)
 
@@ -366,10 +388,16 @@ def _missing_section(engine, question: str) -> Section | None:
         s = numbers.get(m.group(1))
         if s is not None:
             return None if s.has_text else s
+    bare = _bare(q)
     for s in sections:
-        if not s.has_text and len(s.title) >= 6 and s.title in q:
+        if not s.has_text and len(s.title) >= 6 and _bare(s.title) in bare:
             return s
     return None
+
+
+def _bare(text: str) -> str:
+    """Text without punctuation and the joining words a paraphrase drops (的, 与, 和, 及)."""
+    return "".join(c for c in text if c not in "的与和及之" and unicodedata.category(c)[0] not in "PZ")
 
 
 def _near_sections(engine, section: Section) -> tuple[Section, ...]:

@@ -230,7 +230,7 @@ def _assemble(doc_id: str, title: str, parts: list[tuple[str, str, str, str, str
         start = pos
         out.append(text)
         pos += len(text)
-        sections.append(Section(num, sec_title, ch, ch_title, start, pos, heading_start))
+        sections.append(Section(num, sec_title, ch, ch_title, start, pos, heading_start, doc_id))
         out.append("\n\n")
         pos += 2
     return Document(doc_id, title, "".join(out).rstrip("\n") + "\n", tuple(sections))

@@ -16,6 +16,7 @@ class Section:
     start: int
     end: int
     heading_start: int
+    doc_id: str = ""
 
     @property
     def has_text(self) -> bool:

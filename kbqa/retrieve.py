@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from threading import Lock
@@ -37,6 +38,21 @@ def rrf(rankings: list[list[int]], k: int, weights: list[float] | None = None) -
     return fused
 
 
+def convex(dense: dict[int, float], lexical: dict[int, float], dense_weight: float, lexical_weight: float
+           ) -> dict[int, float]:
+    """Convex combination of min-max scaled dense similarities and max-scaled BM25 scores."""
+    fused: dict[int, float] = {}
+    if dense:
+        low, high = min(dense.values()), max(dense.values())
+        for i, v in dense.items():
+            fused[i] = dense_weight * (v - low) / (high - low or 1.0)
+    if lexical:
+        top = max(lexical.values()) or 1.0
+        for i, v in lexical.items():
+            fused[i] = fused.get(i, 0.0) + lexical_weight * v / top
+    return fused
+
+
 def top_ids(scores: np.ndarray, k: int) -> list[int]:
     """Ids of the k highest positive scores, best first."""
     k = min(k, len(scores))
@@ -47,9 +63,27 @@ def top_ids(scores: np.ndarray, k: int) -> list[int]:
     return part[np.argsort(-scores[part], kind="stable")].tolist()
 
 
+# A question that asks what to do about a problem ...
+SEEKS_REMEDY = re.compile(
+    r"怎么办|咋办|咋整|怎么解决|如何解决|怎样解决|怎么防范|如何防范|怎么应对|如何应对|怎么破解|如何破解|对策|办法|"
+    r"措施|建议|出路|怎么保证|如何保证|如何避免|怎么避免|怎么改进|如何改进|"
+    r"\bhow (?:to|can|should|do|could)\b|\bwhat (?:should|can) be done\b|\bsolutions?\b|\bremed",
+    re.IGNORECASE,
+)
+# ... and a passage that answers the one before it: policy reports state a problem, then
+# "对此,需……" / "为破解这一难题,……".
+RESPONDS = re.compile(r"^(对此|为此|针对(这|此|上述)|为(解决|破解|应对)|破解这一)")
+
+
 class Retriever:
     def __init__(self, index: Index, embedder: Embedder, settings: Settings) -> None:
         self.index, self.embedder, self.settings = index, embedder, settings
+        chunks = index.chunks
+        self._remedy_of = {
+            c.id - 1: c.id
+            for c in chunks[1:]
+            if RESPONDS.match(c.text) and (chunks[c.id - 1].doc_id, chunks[c.id - 1].section) == (c.doc_id, c.section)
+        }
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = Lock()
 
@@ -87,27 +121,35 @@ class Retriever:
             dense_ids = [int(i) for i in ids[0] if i >= 0]
             dense_top = float(scores[0][0]) if dense_ids else 0.0
         lexical_ids: list[int] = []
+        lexical_scores: dict[int, float] = {}
         coverage = 1.0
         if mode != "dense":
             tokens = set(self.index.tokenizer(text))
-            lexical_ids = top_ids(self.index.lexical.scores(list(tokens)), n)
+            scores = self.index.lexical.scores(list(tokens))
+            lexical_ids = top_ids(scores, n)
+            lexical_scores = {i: float(scores[i]) for i in lexical_ids}
             # A question in another language (English) shares only numbers with the text:
             # its lexical ranking counts as much as its words are known.
             coverage = sum(t in self.index.lexical.vocab for t in tokens) / len(tokens) if tokens else 0.0
         sentence_sim: dict[int, float] = {}
         if qvec is not None:
-            # Re-rank every candidate by its best sentence: the dense ranking fused below.
+            # Every candidate's best sentence: the dense signal fused below.
             sentence_sim = self.best_sentence(qvec, list(dict.fromkeys(dense_ids + lexical_ids)))
             dense_ids = sorted(sentence_sim, key=lambda i: (-sentence_sim[i], i))[:n]
-        rankings = {"dense": [dense_ids], "bm25": [lexical_ids], "hybrid": [dense_ids, lexical_ids]}[mode]
-        weights = {
-            "dense": [1.0],
-            "bm25": [1.0],
-            "hybrid": [self.settings.dense_weight, self.settings.lexical_weight * coverage],
-        }
-        fused = rrf(rankings, self.settings.rrf_k, weights[mode])
-        # Ties are common when two rankings swap two items: the whole chunk's similarity,
-        # a signal neither ranking used, breaks them.
+        if mode == "dense":
+            fused = {i: sentence_sim[i] for i in dense_ids}
+        elif mode == "bm25":
+            fused = lexical_scores
+        elif self.settings.fusion == "convex":
+            fused = convex(sentence_sim, lexical_scores, self.settings.dense_weight,
+                           self.settings.lexical_weight * coverage)
+        else:
+            fused = rrf([dense_ids, lexical_ids], self.settings.rrf_k,
+                        [self.settings.dense_weight, self.settings.lexical_weight * coverage])
+        if SEEKS_REMEDY.search(text):
+            fused = self._remedies_first(fused)
+        # Ties (two rankings swapping two items) are broken by the whole chunk's similarity,
+        # a signal neither ranking used.
         chunk_sim = self.index.vectors[list(fused)] @ qvec if qvec is not None and fused else np.zeros(len(fused))
         tie = dict(zip(fused, chunk_sim.tolist()))
         ranked = sorted(fused, key=lambda i: (-fused[i], -tie[i], i))[:k]
@@ -124,6 +166,15 @@ class Retriever:
             for i in ranked
         ]
         return Retrieval(hits, dense_top)
+
+    def _remedies_first(self, fused: dict[int, float]) -> dict[int, float]:
+        """Put the passage that answers a retrieved problem just above it."""
+        out = dict(fused)
+        for problem, score in fused.items():
+            remedy = self._remedy_of.get(problem)
+            if remedy is not None and out.get(remedy, float("-inf")) <= score:
+                out[remedy] = score + 1e-6
+        return out
 
     def best_sentence(self, qvec: np.ndarray, ids: list[int]) -> dict[int, float]:
         """Each chunk's highest similarity over its sentences."""

@@ -26,8 +26,9 @@ class Settings:
     chunk_overlap: int = 40
     top_k: int = 5
     candidates: int = 30
+    fusion: str = "convex"
     rrf_k: int = 20
-    dense_weight: float = 1.0
+    dense_weight: float = 0.7
     lexical_weight: float = 1.0
     refusal_threshold: float = 0.4
     max_question_chars: int = 500
@@ -49,6 +50,8 @@ class Settings:
             )
         if not 0 <= self.refusal_threshold <= 1:
             raise SettingsError(f"refusal_threshold must be between 0 and 1, got {self.refusal_threshold}")
+        if self.fusion not in ("rrf", "convex"):
+            raise SettingsError(f"fusion must be 'rrf' or 'convex', got {self.fusion!r}")
         if self.history_turns < 0:
             raise SettingsError(f"history_turns must be >= 0, got {self.history_turns}")
         if self.port > 65535:
