@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
-from kbqa.data import Answer, Section
+from kbqa.data import Answer
 
 
 class AskRequest(BaseModel):
@@ -17,6 +18,14 @@ class AskRequest(BaseModel):
     history: list[str] = Field(
         default_factory=list, max_length=50, description="Earlier questions of the conversation, oldest first."
     )
+
+    @field_validator("top_k", mode="before")
+    @classmethod
+    def _json_integer(cls, value: object) -> object:
+        """2.0 is a JSON integer; `true` and "3" are not, though pydantic would take them."""
+        if isinstance(value, (bool, str)):
+            raise PydanticCustomError("int_type", "Input should be a valid integer")
+        return value
 
 
 class PassageOut(BaseModel):
@@ -64,7 +73,6 @@ class SectionOut(BaseModel):
 
 
 def answer_to_json(answer: Answer) -> dict:
-    doc_of = {id(c): c.hit.chunk.doc_id for c in answer.citations}
     return {
         "answer": answer.text,
         "refused": answer.refused,
@@ -72,7 +80,7 @@ def answer_to_json(answer: Answer) -> dict:
         "passages": [
             {
                 "n": c.n,
-                "doc": doc_of[id(c)],
+                "doc": c.hit.chunk.doc_id,
                 "section": c.hit.chunk.section,
                 "title": c.hit.chunk.title,
                 "text": c.hit.chunk.text,
@@ -81,11 +89,6 @@ def answer_to_json(answer: Answer) -> dict:
             }
             for c in answer.citations
         ],
-        "suggestions": [section_ref(s, answer) for s in answer.suggestions],
+        "suggestions": [{"doc": s.doc_id, "section": s.number, "title": s.title} for s in answer.suggestions],
         "took_ms": round(answer.took_ms, 3),
     }
-
-
-def section_ref(section: Section, answer: Answer) -> dict:
-    doc = answer.meta.get("doc") or (answer.citations[0].hit.chunk.doc_id if answer.citations else "")
-    return {"doc": doc, "section": section.number, "title": section.title}

@@ -14,9 +14,10 @@ import time
 from collections import deque
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -29,6 +30,9 @@ STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 1_000_000
 ERRORS = {400: {"model": ErrorResponse}, 403: {"model": ErrorResponse}, 413: {"model": ErrorResponse},
           415: {"model": ErrorResponse}, 422: {"model": ErrorResponse}, 429: {"model": ErrorResponse}}
+# pydantic error types that mean "wrong or missing field" (400) rather than "value out of range" (422)
+FIELD_ERRORS = ("missing", "string_type", "extra_forbidden", "list_type", "int_type", "int_parsing", "int_from_float")
+HTTP_CODES = {400: "malformed_body", 404: "not_found", 405: "method_not_allowed", 415: "unsupported_media_type"}
 
 
 def error(status: int, code: str, message: str, headers: dict | None = None) -> JSONResponse:
@@ -60,7 +64,11 @@ class RateLimiter:
 
 
 class BodyLimit:
-    """Refuse request bodies over `limit` bytes with a JSON 413, declared or streamed."""
+    """Refuse request bodies over `limit` bytes with a JSON 413, declared or streamed.
+
+    The body is read here, before the app sees it: FastAPI turns an error raised while it
+    reads a body into a generic 400, so a limit enforced inside its reads would never say 413.
+    """
 
     def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
         self.app, self.limit = app, limit
@@ -68,28 +76,30 @@ class BodyLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/api/"):
             return await self.app(scope, receive, send)
-        headers = dict(scope["headers"])
-        declared = headers.get(b"content-length", b"0")
+        too_large = f"request body is over {self.limit} bytes"
+        declared = dict(scope["headers"]).get(b"content-length", b"0")
         if declared.isdigit() and int(declared) > self.limit:
-            return await _send_error(send, 413, "body_too_large", f"request body is over {self.limit} bytes")
-        received = 0
-
-        async def limited() -> Message:
-            nonlocal received
+            return await _send_error(send, 413, "body_too_large", too_large)
+        parts, size, more = [], 0, True
+        while more:
             message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.limit:
-                raise _TooLarge
+            if message["type"] != "http.request":
+                return  # the client went away
+            parts.append(message.get("body", b""))
+            size += len(parts[-1])
+            if size > self.limit:
+                return await _send_error(send, 413, "body_too_large", too_large)
+            more = message.get("more_body", False)
+        body = {"type": "http.request", "body": b"".join(parts), "more_body": False}
+
+        async def replay() -> Message:
+            nonlocal body
+            if body is None:
+                return await receive()
+            message, body = body, None
             return message
 
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await _send_error(send, 413, "body_too_large", f"request body is over {self.limit} bytes")
-
-
-class _TooLarge(Exception):
-    pass
+        await self.app(scope, replay, send)
 
 
 async def _send_error(send: Send, status: int, code: str, message: str) -> None:
@@ -97,6 +107,15 @@ async def _send_error(send: Send, status: int, code: str, message: str) -> None:
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
+
+
+def json_body(request: Request) -> None:
+    """415 unless the body is declared as JSON; FastAPI would report any other body as missing."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if not (kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json"))):
+        raise StarletteHTTPException(
+            415, f"send the body as JSON with Content-Type: application/json, got {kind or 'no Content-Type'}"
+        )
 
 
 def create_app(engine, settings: Settings | None = None, with_ui: bool = True) -> FastAPI:
@@ -143,21 +162,24 @@ def create_app(engine, settings: Settings | None = None, with_ui: bool = True) -
         kind = str(first.get("type", ""))
         if kind in ("json_invalid", "model_attributes_type") or where == "body":
             return error(400, "malformed_body", 'send a JSON object such as {"question": "…"}: ' + first.get("msg", ""))
-        if kind in ("missing", "string_type", "extra_forbidden", "list_type", "int_type", "int_parsing"):
+        if kind in FIELD_ERRORS:
             return error(400, "invalid_field", f"{where}: {first.get('msg', 'invalid')}")
         return error(422, "out_of_range", f"{where}: {first.get('msg', 'invalid')}")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error(exc.status_code, code, str(exc.detail), getattr(exc, "headers", None))
+        code = HTTP_CODES.get(exc.status_code, "http_error")
+        message = str(exc.detail)
+        if exc.status_code == 400:  # FastAPI's "There was an error parsing the body"
+            message = f'send a JSON object such as {{"question": "…"}} in UTF-8: {message}'
+        return error(exc.status_code, code, message, getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s", request.url.path)
         return error(500, "internal_error", "the server failed to answer; the error is in its log")
 
-    @app.post("/api/ask", response_model=AskResponse, responses=ERRORS, tags=["api"])
+    @app.post("/api/ask", response_model=AskResponse, responses=ERRORS, tags=["api"], dependencies=[Depends(json_body)])
     def ask(body: AskRequest, request: Request):
         """Answer a question with numbered citations; `[n]` in `answer` is passage `n`."""
         client = request.client.host if request.client else "unknown"
@@ -193,6 +215,20 @@ def create_app(engine, settings: Settings | None = None, with_ui: bool = True) -
             for doc, s in engine.index.sections()
         ]
 
+    api_methods = {r.path: sorted(r.methods) for r in app.routes if isinstance(r, APIRoute)}
+
+    async def no_such_api(request: Request) -> JSONResponse:
+        """Any other method or path under /api/ (Gradio, mounted at `/`, would answer in its own shape)."""
+        path = request.url.path
+        if path in api_methods:
+            allow = ", ".join(api_methods[path])
+            return error(405, "method_not_allowed", f"{request.method} is not accepted on {path}; use {allow}",
+                         {"Allow": allow})
+        return error(404, "not_found", f"there is no {path}; the API is described at /openapi.json")
+
+    app.router.add_route("/api/{rest:path}", no_such_api, include_in_schema=False,
+                         methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"])
+
     @app.get("/widget.js", include_in_schema=False)
     def widget_js():
         return FileResponse(STATIC / "widget.js", media_type="text/javascript; charset=utf-8",
@@ -214,7 +250,7 @@ def create_app(engine, settings: Settings | None = None, with_ui: bool = True) -
 
         from kbqa.ui import build_ui
 
-        app = gr.mount_gradio_app(app, build_ui(engine), path="/")
+        app = gr.mount_gradio_app(app, build_ui(engine), path="/", footer_links=[])
     app.add_middleware(BodyLimit)
     return app
 
@@ -225,6 +261,7 @@ def _cors(origin: str) -> dict[str, str]:
         "Access-Control-Allow-Methods": "POST, GET, OPTIONS",
         "Access-Control-Allow-Headers": "Content-Type",
         "Access-Control-Max-Age": "600",
+        "Access-Control-Expose-Headers": "Retry-After",  # the widget tells visitors how long to wait
         "Vary": "Origin",
     }
 
@@ -239,6 +276,9 @@ def serve(settings: Settings) -> None:
         engine = Engine(settings, say=lambda m: log.warning("%s", m))
     except (ValueError, FileNotFoundError) as exc:
         sys.exit(f"kbqa: cannot start: {exc}. Put readable .txt or .md documents in {settings.kb_dir} and retry.")
+    except OSError as exc:  # the index or cache folder cannot be written
+        sys.exit(f"kbqa: cannot start: {exc}. Make {settings.index_dir.parent} and {settings.cache_dir} writable "
+                 "folders and retry.")
     app = create_app(engine, settings)
-    log.warning("kbqa: serving on http://%s:%d", settings.host, settings.port)
+    log.warning("serving on http://%s:%d", settings.host, settings.port)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)

@@ -45,6 +45,7 @@ def test_refusal_over_http(client):
     assert body["passages"] == []
     assert 1 <= len(body["suggestions"]) <= 3
     assert set(body["suggestions"][0]) == {"doc", "section", "title"}
+    assert body["suggestions"][0]["doc"] == "smart-city-report-2025"
 
 
 def test_missing_section_over_http(client):

@@ -1,0 +1,140 @@
+"""The widget's security contract over real HTTP: allowed origins, CORS, frame-ancestors, rate limit."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from conftest import LiveServer
+
+from kbqa.server import create_app
+from kbqa.settings import Settings
+
+SITE = "https://reports.example.org"
+PARTNER = "http://partner.example:8080"
+STRANGER = "https://evil.example.net"
+QUESTION = {"question": "杭州城市大脑整合了多少个部门的数据?"}
+PREFLIGHT = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+
+
+@pytest.fixture(scope="module")
+def guarded(engine, settings):
+    """A server that lists two origins (one written with a trailing slash and spaces)."""
+    listed = settings.replace(allowed_origins=f"{SITE}, {PARTNER}/ ")
+    with LiveServer(create_app(engine, listed, with_ui=False)) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def limited(engine, settings):
+    """A server that allows two questions per client per minute."""
+    with LiveServer(create_app(engine, settings.replace(allowed_origins=SITE, rate_limit=2), with_ui=False)) as live:
+        yield live
+
+
+@pytest.mark.parametrize("origin", [SITE, PARTNER])
+def test_listed_origin_gets_an_answer_and_cors_headers(guarded, origin):
+    r = httpx.post(f"{guarded.url}/api/ask", json=QUESTION, headers={"Origin": origin}, timeout=30)
+    assert r.status_code == 200
+    assert "48个部门" in r.json()["answer"]
+    assert r.headers["access-control-allow-origin"] == origin
+    assert r.headers["vary"] == "Origin"
+    assert r.headers["access-control-expose-headers"] == "Retry-After"
+
+
+def test_listed_origin_preflight(guarded):
+    r = httpx.options(f"{guarded.url}/api/ask", headers={"Origin": SITE, **PREFLIGHT}, timeout=30)
+    assert r.status_code == 204
+    assert r.headers["access-control-allow-origin"] == SITE
+    assert r.headers["access-control-allow-methods"] == "POST, GET, OPTIONS"
+    assert r.headers["access-control-allow-headers"] == "Content-Type"
+    assert r.headers["access-control-max-age"] == "600"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", "/api/ask"), ("OPTIONS", "/api/ask"), ("GET", "/api/sections")],
+)
+@pytest.mark.parametrize("origin", [STRANGER, "null", f"{SITE}.evil.net", "http://reports.example.org"])
+def test_other_origins_are_refused_without_cors_headers(guarded, method, path, origin):
+    headers = {"Origin": origin, **(PREFLIGHT if method == "OPTIONS" else {})}
+    r = httpx.request(method, f"{guarded.url}{path}", json=QUESTION if method == "POST" else None,
+                      headers=headers, timeout=30)
+    assert r.status_code == 403
+    assert r.json() == {"error": {
+        "code": "origin_not_allowed",
+        "message": f"origin {origin} may not use this API; the server's KBQA_ALLOWED_ORIGINS must list it",
+    }}
+    assert not any(name.startswith("access-control-") for name in r.headers)
+
+
+def test_own_origin_is_always_allowed(guarded):
+    r = httpx.post(f"{guarded.url}/api/ask", json=QUESTION, headers={"Origin": guarded.url}, timeout=30)
+    assert r.status_code == 200
+    assert r.headers["access-control-allow-origin"] == guarded.url
+
+
+def test_clients_without_origin_are_not_browsers_and_get_no_cors_headers(guarded):
+    r = httpx.post(f"{guarded.url}/api/ask", json=QUESTION, timeout=30)
+    assert r.status_code == 200
+    assert "access-control-allow-origin" not in r.headers
+
+
+def test_embed_frame_ancestors_come_from_the_list(guarded):
+    r = httpx.get(f"{guarded.url}/embed", timeout=30)
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "text/html; charset=utf-8"
+    assert r.headers["content-security-policy"] == f"frame-ancestors 'self' {SITE} {PARTNER}"
+    assert '<script src="widget.js" data-embed="true"></script>' in r.text
+
+
+def test_embed_frame_ancestors_default_to_the_servers_own_origin(engine):
+    app = create_app(engine, Settings(), with_ui=False)
+    with LiveServer(app) as live:
+        r = httpx.get(f"{live.url}/embed", timeout=30)
+    assert r.headers["content-security-policy"] == (
+        "frame-ancestors 'self' http://127.0.0.1:7860 http://localhost:7860"
+    )
+
+
+def test_rate_limit_answers_429_with_retry_after(limited):
+    headers = {"Origin": SITE}
+    for _ in range(3):  # preflights are not questions and do not count
+        assert httpx.options(f"{limited.url}/api/ask", headers={**headers, **PREFLIGHT}, timeout=30).status_code == 204
+    for _ in range(2):
+        assert httpx.post(f"{limited.url}/api/ask", json=QUESTION, headers=headers, timeout=30).status_code == 200
+    r = httpx.post(f"{limited.url}/api/ask", json=QUESTION, headers=headers, timeout=30)
+    assert r.status_code == 429
+    wait = int(r.headers["retry-after"])
+    assert 50 <= wait <= 60
+    assert r.json() == {"error": {"code": "rate_limited", "message": f"too many questions; try again in {wait} s"}}
+    # The widget on a listed site must be able to read the 429 and its Retry-After.
+    assert r.headers["access-control-allow-origin"] == SITE
+    assert r.headers["access-control-expose-headers"] == "Retry-After"
+
+
+def test_widget_js_is_served_as_javascript_to_any_site(server):
+    r = httpx.get(f"{server.url}/widget.js", headers={"Origin": STRANGER}, timeout=30)
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert r.headers["access-control-allow-origin"] == "*"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["cache-control"] == "no-cache"
+    # Server and visitor text goes in as text only: no HTML-parsing sink anywhere in the script.
+    assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function", r.text)
+
+
+def test_snippet_page_shows_the_servers_own_address(server):
+    r = httpx.get(f"{server.url}/widget", timeout=30)
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "text/html; charset=utf-8"
+    assert (f'&lt;script src="{server.url}/widget.js" data-title="智慧城市报告问答" data-position="right"\n'
+            '        data-open="false" data-question="" async&gt;&lt;/script&gt;') in r.text
+    assert "{{BASE}}" not in r.text
+
+
+def test_snippet_page_does_not_reflect_a_forged_host_header(server):
+    r = httpx.get(f"{server.url}/widget", headers={"Host": 'x"><script>alert(1)</script>'}, timeout=30)
+    assert "alert(1)" not in r.text
+    assert f'<script src="{server.url}/widget.js" data-title="智慧城市报告问答" async></script>' in r.text
