@@ -2,7 +2,8 @@
 
     python bench/load.py --url http://127.0.0.1:7860 --clients 16 --requests 2000
 
-Prints errors, latency percentiles and requests per second (JSON with --json). Only
+Prints errors, latency percentiles and requests per second (JSON with --json); --unique makes
+every question distinct, so none is helped by the server's query-vector cache. Only
 loopback URLs are accepted. The server's rate limit must allow the load
 (start it with KBQA_RATE_LIMIT=1000000).
 """
@@ -16,6 +17,7 @@ import statistics
 import sys
 import threading
 import time
+from collections.abc import Callable
 from urllib.parse import urlparse
 
 NORMAL = [
@@ -41,9 +43,18 @@ def workload(i: int) -> tuple[str, bytes]:
         body = {"question": REFUSED[i % len(REFUSED)]}
         kind = "refused"
     else:
-        body = INVALID[i % len(INVALID)]
+        body = INVALID[(i // 10) % len(INVALID)]  # i % 4 would only ever pick two of the four
         kind = "invalid"
     return kind, json.dumps(body, ensure_ascii=False).encode()
+
+
+def unique_workload(i: int) -> tuple[str, bytes]:
+    """The same mix, each question made unique, so the server's query-vector cache never helps."""
+    kind, body = workload(i)
+    data = json.loads(body)
+    if kind != "invalid":
+        data["question"] += f"(第{i}问)"
+    return kind, json.dumps(data, ensure_ascii=False).encode()
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -53,8 +64,17 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
-def run_load(url: str, clients: int, requests: int, timeout: float = 60.0) -> dict:
-    """Send `requests` POST /api/ask from `clients` threads with keep-alive; return the figures."""
+def run_load(
+    url: str,
+    clients: int,
+    requests: int,
+    timeout: float = 60.0,
+    workload: Callable[[int], tuple[str, bytes]] = workload,
+) -> dict:
+    """Send `requests` POST /api/ask from `clients` threads with keep-alive; return the figures.
+
+    `workload(i)` gives request i as (kind, JSON body); the default is the mix above.
+    """
     parsed = urlparse(url)
     if parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
         raise ValueError(f"load tests only target loopback, got {parsed.hostname}")
@@ -122,8 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--unique", action="store_true", help="make every question unique (no query-cache hits)")
     args = parser.parse_args(argv)
-    result = run_load(args.url, args.clients, args.requests)
+    result = run_load(args.url, args.clients, args.requests, workload=unique_workload if args.unique else workload)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=1))
     else:

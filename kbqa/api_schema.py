@@ -11,7 +11,9 @@ from kbqa.data import Answer
 class AskRequest(BaseModel):
     """Body of `POST /api/ask`."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"question": "杭州城市大脑整合了多少个部门的数据?"}]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"question": "杭州城市大脑整合了多少个部门的数据?"}]}
+    )
 
     question: str = Field(description="The question, 1-500 characters (KBQA_MAX_QUESTION_CHARS).")
     top_k: int = Field(5, ge=1, le=20, description="How many passages to return.")

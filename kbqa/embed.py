@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -59,7 +60,9 @@ class SentenceTransformerEmbedder:
 
         self._model = SentenceTransformer(model, device="cpu")
         self.name = f"sentence-transformers/{Path(model).name if Path(model).exists() else model}"
-        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dimension = (
+            getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        )
         self.dim = int(dimension())
         self._query_prefix, self._passage_prefix = _prefixes(model)
         self._lock = threading.Lock()
@@ -161,7 +164,7 @@ class CachedEmbedder:
             )
             for key, blob in rows:
                 vec = np.frombuffer(blob, dtype=np.float32)
-                if vec.shape == (self.dim,):
+                if vec.shape == (self.dim,) and abs(float(vec @ vec) - 1.0) < 1e-3:  # else damaged: embed again
                     found[key] = vec
         return found
 

@@ -21,10 +21,12 @@ import json
 import logging
 import os
 import shutil
+import sqlite3
+import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -70,6 +72,9 @@ class Index:
     def load(cls, folder: Path) -> Index:
         """Load and verify; raises IndexDamaged with a one-line reason."""
         manifest = read_manifest(folder)
+        unlisted = sorted({p.name for p in folder.iterdir()} - set(manifest["files"]) - {"manifest.json", ".gitignore"})
+        if unlisted:
+            raise IndexDamaged(f"{folder} holds files its manifest does not list: {', '.join(unlisted)}")
         for name, digest in manifest["files"].items():
             path = folder / name
             if not path.is_file():
@@ -107,8 +112,16 @@ def read_manifest(folder: Path) -> dict:
         manifest = _read_json(path)
         if manifest["format"] != FORMAT_VERSION:
             raise IndexDamaged(f"{folder} has index format {manifest['format']}, this kbqa reads {FORMAT_VERSION}")
-        manifest["files"]  # noqa: B018 - required key
-    except (ValueError, KeyError, TypeError) as exc:
+        if not (
+            isinstance(manifest["files"], dict)
+            and isinstance(manifest["embedder"]["name"], str)
+            and isinstance(manifest["chunking"], dict)
+            and all(isinstance(d["file"], str) for d in manifest["documents"] + manifest.get("skipped", []))
+        ):
+            raise TypeError("a field has the wrong type")
+    except KeyError as exc:
+        raise IndexDamaged(f"{path} is not a valid manifest: it has no {exc} field") from exc
+    except (ValueError, TypeError) as exc:
         raise IndexDamaged(f"{path} is not a valid manifest: {exc}") from exc
     return manifest
 
@@ -167,22 +180,12 @@ def build(
     report.seconds["chunk"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    cached = CachedEmbedder(embedder, settings.cache_dir / "embeddings.sqlite")
-    try:
-        done = [0]
-
-        def step(n: int) -> None:
-            done[0] += n
-            if progress:
-                progress(done[0], len(chunks) + len(sentence_texts))
-
-        sentence_texts, sentence_offsets = sentence_units(chunks)
-        texts = [c.embedding_text() for c in chunks] + sentence_texts
-        all_vectors = cached.embed_passages(texts, progress=step)
-        vectors, sentence_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks) :]
-        report.embedded, report.reused = cached.misses, cached.hits
-    finally:
-        cached.close()
+    sentence_texts, sentence_offsets = sentence_units(chunks)
+    texts = [c.embedding_text() for c in chunks] + sentence_texts
+    all_vectors, report.embedded, report.reused = embed_through_cache(
+        settings.cache_dir / "embeddings.sqlite", embedder, texts, progress
+    )
+    vectors, sentence_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks) :]
     report.seconds["embed"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -200,6 +203,7 @@ def build(
     with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as fh:
         for c in chunks:
             fh.write(json.dumps(asdict(c), ensure_ascii=False) + "\n")
+    _pause_point("write")
     np.save(tmp / "vectors.npy", vectors)
     np.save(tmp / "sentence_vectors.npy", sentence_vectors)
     np.save(tmp / "sentence_offsets.npy", sentence_offsets)
@@ -230,6 +234,7 @@ def build(
     _write_json(tmp / "manifest.json", manifest)
     (tmp / ".gitignore").write_text("*\n!.gitignore\n")
     _fsync_tree(tmp)
+    _pause_point("swap")
     _swap(tmp, folder)
     report.seconds["index"] = time.perf_counter() - clock
     report.documents, report.chunks = len(documents), len(chunks)
@@ -251,6 +256,40 @@ def sentence_units(chunks: list[Chunk]) -> tuple[list[str], np.ndarray]:
     return texts, np.array(offsets, dtype=np.int64)
 
 
+def embed_through_cache(
+    path: Path, embedder: Embedder, texts: list[str], progress: Callable[[int, int], None] | None = None
+) -> tuple[np.ndarray, int, int]:
+    """(vectors, embedded, reused): only texts the cache at `path` lacks are embedded.
+
+    The cache is only a cache: a damaged file is set aside as `<name>.damaged` and refilled.
+    """
+    try:
+        return _embed_cached(path, embedder, texts, progress)
+    except sqlite3.DatabaseError as exc:
+        log.warning("the embedding cache %s is damaged (%s); set aside as %s.damaged, embedding afresh",
+                    path, exc, path.name)
+    for part in ("", "-journal", "-wal", "-shm"):  # a stale journal must not meet the new file
+        if path.with_name(path.name + part).exists():
+            os.replace(path.with_name(path.name + part), path.with_name(f"{path.name}.damaged{part}"))
+    return _embed_cached(path, embedder, texts, progress)
+
+
+def _embed_cached(path: Path, embedder: Embedder, texts: list[str], progress) -> tuple[np.ndarray, int, int]:
+    done = 0
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done, len(texts))
+
+    cached = CachedEmbedder(embedder, path)
+    try:
+        return cached.embed_passages(texts, progress=step), cached.misses, cached.hits
+    finally:
+        cached.close()
+
+
 def ensure_index(settings: Settings, embedder: Embedder, progress=None, say=log.warning) -> Index:
     """Load index/, first (re)building it if it is missing, stale or damaged."""
     reason = stale_reason(settings, embedder.name)
@@ -269,24 +308,44 @@ def ensure_index(settings: Settings, embedder: Embedder, progress=None, say=log.
 def recover(folder: Path) -> None:
     """Finish or undo a swap that a killed build left half done."""
     for old in sorted(folder.parent.glob(f".{folder.name}.old-*")):
+        if old.name != f".{folder.name}.old-{os.getpid()}" and _owner_alive(old):
+            continue  # another build is between its two renames
         if not (folder / "manifest.json").is_file() and (old / "manifest.json").is_file():
             shutil.rmtree(folder, ignore_errors=True)
             os.rename(old, folder)
         else:
             shutil.rmtree(old, ignore_errors=True)
     for tmp in folder.parent.glob(f".{folder.name}.building-*"):
-        pid = tmp.name.rsplit("-", 1)[-1]
-        if not (pid.isdigit() and _alive(int(pid))):
+        if not _owner_alive(tmp):
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _owner_alive(path: Path) -> bool:
+    """Whether the process named by the `-<pid>` ending of a build's folder is running."""
+    pid = path.name.rsplit("-", 1)[-1]
+    return pid.isdigit() and _alive(int(pid))
 
 
 def _swap(tmp: Path, folder: Path) -> None:
     old = folder.parent / f".{folder.name}.old-{os.getpid()}"
     if folder.exists():
         os.rename(folder, old)
+    _pause_point("swapping")
     os.rename(tmp, folder)
     _fsync_dir(folder.parent)
+    _pause_point("swapped")
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _pause_point(stage: str) -> None:
+    """Fault-injection hook: `KBQA_BUILD_PAUSE=<stage>` holds a build here so a test can kill it.
+
+    Stages: `write` (temporary folder half written), `swap` (written, not yet swapped),
+    `swapping` (index/ renamed away, new one not yet in place), `swapped` (old one not yet deleted).
+    """
+    if os.environ.get("KBQA_BUILD_PAUSE") == stage:
+        print(f"kbqa: build paused at {stage} (KBQA_BUILD_PAUSE)", file=sys.stderr, flush=True)
+        time.sleep(60)
 
 
 def _alive(pid: int) -> bool:

@@ -33,9 +33,15 @@ def list_sources(kb_dir: Path) -> tuple[list[Source], list[str]]:
         raise FileNotFoundError(f"knowledge-base folder {kb_dir} does not exist; put .txt or .md files there")
     sources, errors, seen = [], [], set()
     for path in sorted(kb_dir.iterdir()):
-        if path.name.startswith(".") or path.suffix.lower() not in SUFFIXES or not path.is_file():
+        if path.name.startswith(".") or path.suffix.lower() not in SUFFIXES:
+            continue
+        if not path.is_file():  # never opened: a FIFO would block the build
+            errors.append(f"{path.name}: not a regular file (a folder, a broken link or a device)")
             continue
         try:
+            if path.stat().st_size > MAX_DOCUMENT_BYTES:
+                errors.append(f"{path.name}: larger than {MAX_DOCUMENT_BYTES // 2**20} MiB")
+                continue
             data = path.read_bytes()
         except OSError as exc:
             errors.append(f"{path.name}: cannot be read ({exc.strerror or exc})")
@@ -57,7 +63,8 @@ def read_source(source: Source) -> Document:
     try:
         raw = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ValueError(f"{source.path.name}: not UTF-8 text (byte {exc.start})") from None
+        at = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)  # the offset in the file, BOM included
+        raise ValueError(f"{source.path.name}: not UTF-8 text (byte {at})") from None
     if "\x00" in raw:
         raise ValueError(f"{source.path.name}: binary data, not text")
     doc = parse_document(raw, source.doc_id, SUFFIXES[source.path.suffix.lower()])

@@ -1,0 +1,1 @@
+"""Benchmarks: `python bench/run.py` measures kbqa and writes docs/benchmarks.md."""
