@@ -41,7 +41,7 @@ def check_question(question: object, max_chars: int) -> str:
     """The question, trimmed and without control characters; QuestionError if unusable."""
     if not isinstance(question, str):
         raise QuestionError("invalid_question", f"question must be a string, got {type(question).__name__}")
-    text = "".join(" " if unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn") else c for c in question)
+    text = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") else c for c in question)
     text = " ".join(text.split())
     if not text:
         raise QuestionError("empty_question", "question is empty; type a question about the report")
@@ -71,7 +71,7 @@ def answer(engine, question: str, history: list[str], top_k: int) -> Answer:
     turns = [h for h in (_safe(h, settings.max_question_chars) for h in history[-settings.history_turns :]) if h]
     resolved, must_have = resolve_follow_up(question, turns, engine.index.tokenizer.term_set)
 
-    missing = _missing_section(engine, resolved)
+    missing = engine.sections.missing(resolved)
     if missing is not None:
         return _finish(
             Answer(question, MISSING_SECTION.format(label=f"{missing.number} {missing.title}"), True, 0.0,
@@ -379,20 +379,29 @@ def _merge(spans: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
     return tuple((s, e) for s, e in merged)
 
 
-def _missing_section(engine, question: str) -> Section | None:
-    """A section the question names (by number or title) that has no text in the knowledge base."""
-    q = normalize(question)
-    sections = [s for _, s in engine.index.sections()]
-    numbers = {s.number: s for s in sections}
-    for m in _SECTION_REF.finditer(q):
-        s = numbers.get(m.group(1))
-        if s is not None:
-            return None if s.has_text else s
-    bare = _bare(q)
-    for s in sections:
-        if not s.has_text and len(s.title) >= 6 and _bare(s.title) in bare:
-            return s
-    return None
+class SectionCatalog:
+    """Section numbers and the titles of text-less sections, looked up once per index."""
+
+    def __init__(self, index) -> None:
+        self.by_number: dict[str, list[Section]] = {}
+        for _, s in index.sections():
+            self.by_number.setdefault(s.number, []).append(s)
+        with_text = {_bare(s.title) for _, s in index.sections() if s.has_text}
+        self.textless = [
+            (_bare(s.title), s)
+            for _, s in index.sections()
+            if not s.has_text and len(s.title) >= 6 and _bare(s.title) not in with_text
+        ]
+
+    def missing(self, question: str) -> Section | None:
+        """A section the question names (by number or title) whose text no document has."""
+        q = normalize(question)
+        for m in _SECTION_REF.finditer(q):
+            found = self.by_number.get(m.group(1))
+            if found:
+                return None if any(s.has_text for s in found) else found[0]
+        bare = _bare(q)
+        return next((s for title, s in self.textless if title in bare), None)
 
 
 def _bare(text: str) -> str:

@@ -207,7 +207,11 @@ def _parse_markdown(lines: list[str], doc_id: str) -> Document:
         parts.append(current)
     if not parts:
         return _assemble(doc_id, title, [("", "", "", "", "\n".join(lines).strip())])
-    return _assemble(doc_id, title, [(c, ct, n, t, "\n".join(b).strip()) for c, ct, n, t, b in parts])
+    laid = [(c, ct, n, t, "\n".join(b).strip()) for c, ct, n, t, b in parts]
+    # A chapter heading followed at once by its first subsection is a heading, not a
+    # section whose text is missing.
+    laid = [p for i, p in enumerate(laid) if p[4] or not (i + 1 < len(laid) and laid[i + 1][2].startswith(p[2] + "."))]
+    return _assemble(doc_id, title, laid)
 
 
 def _assemble(doc_id: str, title: str, parts: list[tuple[str, str, str, str, str]]) -> Document:

@@ -50,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     except (SettingsError, ValueError, FileNotFoundError) as exc:
         print(f"kbqa: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # e.g. an index folder that cannot be written
+        print(f"kbqa: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

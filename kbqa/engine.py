@@ -29,6 +29,9 @@ class Engine:
         self.index: Index = ensure_index(self.settings, self.embedder, progress, say)
         self.retriever = Retriever(self.index, self.embedder, self.settings)
         self.corpus_text = "\n".join(d.text for d in self.index.documents.values())
+        from kbqa.answer import SectionCatalog
+
+        self.sections = SectionCatalog(self.index)
         self.answer("智慧城市")  # loads jieba's dictionaries now rather than on the first question
 
     def search(self, question: str, k: int | None = None, mode: Mode = "hybrid") -> list[Hit]:

@@ -143,6 +143,7 @@ def test_resolve_follow_up(history, expected):
         ("", "empty_question", "question is empty"),
         ("  \n\t ", "empty_question", "question is empty"),
         ("\x00\x01", "empty_question", "question is empty"),
+        ("\u200b\ufeff\u200e", "empty_question", "question is empty"),
         ("问" * 501, "question_too_long", "question is 501 characters; the limit is 500"),
         (42, "invalid_question", "question must be a string, got int"),
     ],

@@ -152,3 +152,8 @@ def test_plain_text_is_one_section():
     doc = parse_document("城市治理笔记\n智慧城市需要数据共享。", "notes")
     assert len(doc.sections) == 1
     assert doc.section_text(doc.sections[0]) == "城市治理笔记\n智慧城市需要数据共享。"
+
+
+def test_markdown_chapter_heading_is_not_an_empty_section():
+    doc = parse_document("# 指南\n\n## 1 技术标准\n### 1.1 接口\n统一接口标准。\n", "guide", "md")
+    assert [(s.number, s.title, s.has_text) for s in doc.sections] == [("1.1", "接口", True)]

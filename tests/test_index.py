@@ -99,3 +99,14 @@ def test_unreadable_document_is_reported_and_others_index(own, embedder):
     report = build(own, embedder)
     assert report.documents == 1
     assert report.skipped == ["broken.txt: not UTF-8 text (byte 0)"]
+
+
+def test_a_section_number_with_text_in_another_document_is_not_missing(own, embedder):
+    from kbqa.engine import Engine
+
+    (own.kb_dir / "notes.md").write_text(
+        "# 笔记\n\n## 2 技术\n### 2.3 算法治理\n某区用算法调度垃圾清运车辆,空驶率下降三成。\n", encoding="utf-8"
+    )
+    engine = Engine(own, embedder)
+    assert engine.sections.missing("2.3节讲了什么?") is None
+    assert engine.sections.missing("12.4节讲了什么?").title == "评估结果的科学应用"
