@@ -8,6 +8,7 @@ run:
 # Set up the test tools and browser, then run every test
 test:
 	@scripts/setup.sh test
+	.venv/bin/ruff check kbqa tests bench app.py
 	.venv/bin/python -m pytest -q
 
 lint:

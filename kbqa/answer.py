@@ -126,7 +126,7 @@ def resolve_follow_up(question: str, history: list[str], terms: frozenset[str] =
     if not history:
         return question, []
     q = normalize(question).strip()
-    core = _FOLLOW_UP_END.sub("", _FOLLOW_UP_START.sub("", q)).strip(" ,,。??")
+    core = _FOLLOW_UP_END.sub("", _FOLLOW_UP_START.sub("", q)).strip(" ,,。??")  # noqa: B005 - a set of marks, meant
     is_follow_up = bool(core) and (
         _FOLLOW_UP_START.search(q) is not None or _FOLLOW_UP_END.search(q) is not None or len(core) <= 4
     )

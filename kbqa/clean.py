@@ -178,8 +178,10 @@ def _split_body(entries: list[_Entry], body: str) -> list[tuple[str, str, str, s
 
 
 def _heading_pattern(heading: str) -> re.Pattern[str]:
-    """The heading as written, except that any punctuation may stand for any other
-    (the TOC writes `"智慧国"` where the body writes `“智慧国”`)."""
+    """The heading as written, except that any punctuation may stand for any other.
+
+    The TOC writes `"智慧国"` where the body writes `“智慧国”`.
+    """
     return re.compile(
         "".join(r"[^\w\s]" if unicodedata.category(c).startswith("P") else re.escape(c) for c in heading)
     )

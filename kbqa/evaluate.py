@@ -86,7 +86,8 @@ class Report:
         lines = [f"mode: {self.mode}", f"{'type':<12} {'n':>3} {'hit@1':>6} {'hit@3':>6} {'hit@5':>6} {'MRR':>6}"]
         for name, s in [*sorted(self.by_type.items()), ("ALL", self.overall)]:
             r = s.row()
-            lines.append(f"{name:<12} {r['n']:>3} {r['hit@1']:>6.3f} {r['hit@3']:>6.3f} {r['hit@5']:>6.3f} {r['mrr']:>6.3f}")
+            figures = " ".join(f"{r[key]:>6.3f}" for key in ("hit@1", "hit@3", "hit@5", "mrr"))
+            lines.append(f"{name:<12} {r['n']:>3} {figures}")
         if self.refusal:
             r = self.refusal
             lines.append(

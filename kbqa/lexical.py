@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-
 STOP_WORDS = frozenset(
     """的 了 和 与 及 或 等 在 是 为 对 以 将 从 到 被 把 由 于 其 之 而 并 也 都 就 又 还 则 这 那 该 此
     有 个 中 上 下 里 内 外 们 着 过 所 如 若 可 能 会 要 需 让 使 给 向 往 通过 进行 实现 以及 及其
@@ -29,7 +28,7 @@ _SPLIT_TITLE = re.compile(r"[的与和及对下中从到:,、“”\"()\s]+")
 
 @lru_cache(maxsize=1)
 def jieba_default():
-    """jieba's process-wide tokenizer (also behind jieba.posseg), loaded once, quietly."""
+    """Jieba's process-wide tokenizer (also behind jieba.posseg), loaded once, quietly."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)

@@ -1,11 +1,10 @@
 import re
 
 import pytest
+from conftest import DEV_SET
 
 from kbqa.answer import MISSING_SECTION, REFUSAL, QuestionError, check_question, resolve_follow_up
 from kbqa.evaluate import UNANSWERABLE, load_questions
-
-from conftest import DEV_SET
 
 
 @pytest.fixture(scope="module")

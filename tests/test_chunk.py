@@ -1,9 +1,8 @@
 import pytest
+from conftest import KB_DOC
 
 from kbqa.chunk import chunk_document, split_sentences
 from kbqa.clean import parse_document
-
-from conftest import KB_DOC
 
 
 @pytest.fixture(scope="module")

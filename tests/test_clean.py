@@ -1,11 +1,10 @@
 import re
 
 import pytest
+from conftest import KB_DOC
 
 from kbqa.clean import normalize, parse_document, strip_pinyin
 from kbqa.data import Document
-
-from conftest import KB_DOC
 
 SECTIONS = [
     ("1.1", "全球智慧城市发展趋势与中国实践演进"), ("1.2", "智慧城市创新对城市治理现代化的核心价值"),
