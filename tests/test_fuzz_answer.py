@@ -15,7 +15,7 @@ from kbqa.api_schema import AskResponse, answer_to_json
 from kbqa.data import Answer
 
 LIMIT = 500  # Settings.max_question_chars
-INVISIBLE = ("Cc", "Cs", "Co", "Cn")  # what check_question turns into spaces
+INVISIBLE = ("Cc", "Cf", "Cs", "Co", "Cn")  # what check_question turns into spaces
 CODES = {"empty_question", "question_too_long", "invalid_question", "invalid_top_k"}
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 
