@@ -271,6 +271,33 @@ def targets_table(results: dict) -> Table:
     return t
 
 
+def limits_section(results: dict) -> str:
+    """What bounds the report-scale latency targets, derived from this run's own figures."""
+    q = results["sizes"]["1"]["query"]
+    embed50, embed95 = pct(q["embed_ms"], 50), pct(q["embed_ms"], 95)
+    rest95 = pct(q["answer_ms"], 95)
+    out = ["### What limits the report-scale latency", "",
+           f"The query embedding: alone it takes {ms(embed50)} ms (p50) and {ms(embed95)} ms (p95) of the warm "
+           f"`answer()`'s {ms(pct(q['answer_embed_ms'], 50))} / {ms(pct(q['answer_embed_ms'], 95))} ms; everything "
+           f"else in `answer()` is {ms(rest95)} ms at p95. The bundled engine's cost grows with the question's "
+           "length (measured separately: about 1.2 ms per token on these 2 cores, with both cores busy in "
+           "each call), so the longest questions set the p95."]
+    server = results.get("server")
+    four = next((x for x in server["loads"] if x["clients"] == 4), None) if server else None
+    if four:
+        ceiling = 1000 / embed50
+        out += ["", f"Over HTTP every request needs the one model, and one embedding already uses both cores: "
+                f"the server cannot answer new questions faster than about {ceiling:.0f} per second "
+                f"(measured {four['rps']:.1f} req/s with 4 clients), so 4 clients that each wait for their "
+                f"answer see about 4 × {ms(embed50)} ms ≈ {ms(4 * embed50)} ms (measured p50 {ms(four['p50_ms'])}, "
+                f"p95 {ms(four['p95_ms'])} ms). A pool of single-threaded model copies gains little here "
+                "(measured separately: 59 against 54 queries per second with two copies). What would meet the target: "
+                "more cores with one single-threaded model copy per core, or a cheaper query encoder "
+                "(a smaller or distilled model through the sentence-transformers setting). Repeated questions "
+                "already skip the model: the server caches query vectors (`bench/load.py` without `--unique`)."]
+    return "\n".join(out) + "\n"
+
+
 def profile_section(results: dict) -> str:
     """The top own-time functions at the largest size, for both stacks."""
     largest = max(int(s) for s in results["sizes"])

@@ -262,7 +262,8 @@ timings are noisy.{QUICK_NOTE if results['quick'] else ''}
   build's peak, VmHWM for the server's peak.
 """
     body = "\n\n".join(t.markdown() for t in report.tables(results))
-    return head + "\n## Results\n\n" + body + "\n\n" + report.profile_section(results) + "\n"
+    sections = [body, report.limits_section(results), report.profile_section(results)]
+    return head + "\n## Results\n\n" + "\n\n".join(sections) + "\n"
 
 
 if __name__ == "__main__":
