@@ -10,14 +10,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from kbqa.study import BLANK
 from kbqa.ui import citation_text, highlight_html, question_error_message, reference
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-gpu"]  # fmt: skip
 DOC_TITLE = "2025年智慧城市创新报告与城市治理优化分析报告"
 SECTION_2_2 = "2.2 大数据与云计算平台的协同联动与价值释放"
 SECTION_2_3 = "2.3 人工智能算法的创新突破与场景落地"
@@ -60,14 +57,6 @@ OVERFLOW_JS = """() => {
   }
   return found.slice(0, 10);
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -15,14 +15,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 from conftest import LiveServer
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from kbqa.server import create_app
 from kbqa.settings import Settings
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-gpu"]
 TITLE = "智慧城市报告问答"
 QUESTION = "杭州城市大脑整合了多少个部门的数据?"
 PROBE = "<img src=x onerror=alert(1)>"
@@ -135,14 +132,6 @@ def probe_api(tmp_path_factory, embedder, settings, site):
     engine = Engine(probe_settings, embedder, say=logging.getLogger("tests").info)
     with serve(engine, probe_settings) as live:
         yield live
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
