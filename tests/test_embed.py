@@ -69,3 +69,13 @@ def test_cache_embeds_each_passage_once(embedder, tmp_path):
     reopened = CachedEmbedder(embedder, tmp_path / "cache.sqlite")
     reopened.embed_passages(["甲城市的数据共享"])
     assert (reopened.misses, reopened.hits) == (0, 1)
+
+
+def test_bundled_model_gives_the_same_vectors_when_called_from_many_threads(embedder):
+    from concurrent.futures import ThreadPoolExecutor
+
+    questions = ["杭州城市大脑整合了多少个部门的数据?", "数字孪生技术有什么用?", "What is a smart city?", "智慧停车"] * 4
+    expected = embedder.embed_queries(questions)
+    with ThreadPoolExecutor(8) as pool:
+        rows = list(pool.map(lambda q: embedder.embed_queries([q])[0], questions))
+    np.testing.assert_allclose(np.vstack(rows), expected, atol=1e-5)
