@@ -83,7 +83,8 @@ def cmd_build(settings: Settings, args) -> int:
     from kbqa.embed import load_embedder
     from kbqa.index import build
 
-    report = build(settings, load_embedder(settings.embedder), _progress_bar())
+    report = build(settings, load_embedder(settings.embedder), _progress_bar(),
+                   say=lambda m: print(f"kbqa: {m}", file=sys.stderr))
     for message in report.skipped:
         print(f"kbqa: skipped {message}", file=sys.stderr)
     timings = ", ".join(f"{k} {v:.2f}s" for k, v in report.seconds.items())

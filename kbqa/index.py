@@ -11,11 +11,13 @@ index/
   lexical.npz     BM25 weight matrix;  vocab.json  its terms;  terms.txt  jieba user terms
 
 A build writes a temporary folder and renames it into place, so a failed or killed
-build leaves the last good index as it was.
+build leaves the last good index as it was. Builds of one folder take turns (`.index.lock`
+beside it), so a server starting while `kbqa build` runs waits and then loads its result.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -24,7 +26,8 @@ import shutil
 import sqlite3
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -148,12 +151,32 @@ def stale_reason(settings: Settings, embedder_name: str, folder: Path | None = N
     return None
 
 
+@contextmanager
+def build_lock(folder: Path, say: Callable[[str], None] = log.warning) -> Iterator[None]:
+    """Hold the one build turn of `folder` across processes; the OS frees it if the holder dies."""
+    if not folder.parent.exists():  # a file in the way is left for open() to report as "Not a directory"
+        folder.parent.mkdir(parents=True, exist_ok=True)
+    with open(folder.parent / f".{folder.name}.lock", "a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            say(f"waiting for another process to finish building {folder}")
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        yield  # closing the file releases the lock
+
+
 def build(
     settings: Settings,
     embedder: Embedder,
     progress: Callable[[int, int], None] | None = None,
+    say: Callable[[str], None] = log.warning,
 ) -> BuildReport:
     """Build index/ from kb/ (only new passages are embedded) and swap it into place."""
+    with build_lock(settings.index_dir, say):
+        return _build(settings, embedder, progress)
+
+
+def _build(settings: Settings, embedder: Embedder, progress: Callable[[int, int], None] | None) -> BuildReport:
     folder = settings.index_dir
     recover(folder)
     report = BuildReport()
@@ -292,17 +315,29 @@ def _embed_cached(path: Path, embedder: Embedder, texts: list[str], progress) ->
 
 def ensure_index(settings: Settings, embedder: Embedder, progress=None, say=log.warning) -> Index:
     """Load index/, first (re)building it if it is missing, stale or damaged."""
-    reason = stale_reason(settings, embedder.name)
-    if reason is None:
-        try:
-            return Index.load(settings.index_dir)
-        except IndexDamaged as exc:
-            reason = str(exc)
-    say(f"building the index: {reason}")
-    report = build(settings, embedder, progress)
+    index, reason = _load_current(settings, embedder)
+    if index:
+        return index
+    with build_lock(settings.index_dir, say):
+        index, reason = _load_current(settings, embedder)  # another process may have built it meanwhile
+        if index:
+            return index
+        say(f"building the index: {reason}")
+        report = _build(settings, embedder, progress)
     for message in report.skipped:
         say(f"skipped {message}")
     return Index.load(settings.index_dir)
+
+
+def _load_current(settings: Settings, embedder: Embedder) -> tuple[Index | None, str]:
+    """The index if it is current and whole, else None and the reason to build."""
+    reason = stale_reason(settings, embedder.name)
+    if reason is None:
+        try:
+            return Index.load(settings.index_dir), ""
+        except IndexDamaged as exc:
+            reason = str(exc)
+    return None, reason
 
 
 def recover(folder: Path) -> None:

@@ -23,7 +23,7 @@ import pytest
 from conftest import KB_DOC, free_port
 
 from kbqa.engine import Engine
-from kbqa.index import Index, IndexDamaged, build, ensure_index, recover
+from kbqa.index import Index, IndexDamaged, _build, build, build_lock, ensure_index, recover
 from kbqa.settings import ROOT, Settings
 
 REPORT_DOCS = 1
@@ -151,7 +151,9 @@ def built_line(stdout: str, own: Settings) -> tuple[int, int, int, int]:
 
 
 def leftovers(own: Settings) -> list[str]:
-    return sorted(p.name for p in own.index_dir.parent.glob(f".{own.index_dir.name}.*"))
+    """What builds left beside index/, apart from the lock file that stays for the next build."""
+    lock = f".{own.index_dir.name}.lock"
+    return sorted(p.name for p in own.index_dir.parent.glob(f".{own.index_dir.name}.*") if p.name != lock)
 
 
 # ---------------------------------------------------------------- a damaged index
@@ -343,6 +345,39 @@ def test_an_index_folder_that_cannot_be_written_makes_the_server_exit_with_one_l
     assert last.startswith("kbqa: cannot start: [Errno 20] Not a directory: ")
     assert last.endswith(f"Make {blocker} and {own.cache_dir} writable folders and retry.")
     assert "Traceback" not in child.stderr
+
+
+# ---------------------------------------------------------------- builds at the same time
+
+
+def test_a_build_waits_for_the_build_in_progress_then_runs(own):
+    before = json.loads((own.index_dir / "manifest.json").read_text(encoding="utf-8"))
+    (own.kb_dir / "extra.md").write_text(EXTRA, encoding="utf-8")
+    with build_lock(own.index_dir):  # this test process is "the build in progress"
+        child = kbqa_build(own)
+        child.wait_for(lambda err: "kbqa: waiting for another process to finish building" in err, "the wait")
+        time.sleep(0.5)
+        assert child.proc.poll() is None
+        assert json.loads((own.index_dir / "manifest.json").read_text(encoding="utf-8")) == before
+    assert child.finish() == 0, child.stderr
+    assert built_line(child.stdout, own)[0] == REPORT_DOCS + 1
+    assert leftovers(own) == []
+
+
+def test_a_start_that_waited_for_another_build_loads_it_without_building_again(own, embedder):
+    (own.kb_dir / "extra.md").write_text(EXTRA, encoding="utf-8")
+    said: list[str] = []
+    loaded: list[Index] = []
+    with build_lock(own.index_dir):
+        starting = threading.Thread(target=lambda: loaded.append(ensure_index(own, embedder, say=said.append)))
+        starting.start()
+        deadline = time.monotonic() + 60
+        while not said and time.monotonic() < deadline:
+            time.sleep(0.01)
+        _build(own, embedder, None)  # "the other process" finishes its build while the start waits
+    starting.join(60)
+    assert said == [f"waiting for another process to finish building {own.index_dir}"]
+    assert len(loaded[0].manifest["documents"]) == REPORT_DOCS + 1
 
 
 # ---------------------------------------------------------------- builds killed at any moment
