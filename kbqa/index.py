@@ -316,11 +316,11 @@ def _embed_cached(path: Path, embedder: Embedder, texts: list[str], progress) ->
 def ensure_index(settings: Settings, embedder: Embedder, progress=None, say=log.warning) -> Index:
     """Load index/, first (re)building it if it is missing, stale or damaged."""
     index, reason = _load_current(settings, embedder)
-    if index:
+    if index is not None:
         return index
     with build_lock(settings.index_dir, say):
         index, reason = _load_current(settings, embedder)  # another process may have built it meanwhile
-        if index:
+        if index is not None:
             return index
         say(f"building the index: {reason}")
         report = _build(settings, embedder, progress)
