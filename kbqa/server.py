@@ -133,7 +133,7 @@ def create_app(engine, settings: Settings | None = None, with_ui: bool = True) -
             f"per {settings.rate_window_s:g} s (429 with Retry-After beyond that)."
         ),
     )
-    app.state.engine = engine
+    app.state.engine, app.state.settings = engine, settings
 
     def allowed(request: Request, origin: str) -> bool:
         own = f"{request.url.scheme}://{request.headers.get('host', '')}"
@@ -182,8 +182,7 @@ def create_app(engine, settings: Settings | None = None, with_ui: bool = True) -
     @app.post("/api/ask", response_model=AskResponse, responses=ERRORS, tags=["api"], dependencies=[Depends(json_body)])
     def ask(body: AskRequest, request: Request):
         """Answer a question with numbered citations; `[n]` in `answer` is passage `n`."""
-        client = request.client.host if request.client else "unknown"
-        wait = limiter.retry_after(client)
+        wait = limiter.retry_after(request.client.host if request.client else "unknown")
         if wait:
             return error(429, "rate_limited", f"too many questions; try again in {math.ceil(wait)} s",
                          {"Retry-After": str(math.ceil(wait))})
@@ -268,8 +267,6 @@ def _cors(origin: str) -> dict[str, str]:
 
 def serve(settings: Settings) -> None:
     """Load (or build) the index, then serve until interrupted."""
-    import uvicorn
-
     from kbqa.engine import Engine
 
     try:
@@ -281,4 +278,19 @@ def serve(settings: Settings) -> None:
                  "folders and retry.")
     app = create_app(engine, settings)
     log.warning("serving on http://%s:%d", settings.host, settings.port)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+    import uvicorn
+
+    uvicorn.Server(server_config(app, settings)).run()
+
+
+def server_config(app: FastAPI, settings: Settings):
+    """How kbqa runs uvicorn: X-Forwarded-For is believed only from KBQA_TRUSTED_PROXIES.
+
+    The client address (the rate limit's key) then comes from the header, read from the right,
+    so a client cannot name itself; uvicorn's own default would believe the header from 127.0.0.1.
+    """
+    import uvicorn
+
+    trusted = ",".join(sorted(settings.proxies()))
+    return uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning", access_log=False,
+                          proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None)

@@ -38,6 +38,7 @@ class Settings:
     allowed_origins: str = ""
     rate_limit: int = 60
     rate_window_s: float = 60.0
+    trusted_proxies: str = ""
 
     def __post_init__(self) -> None:
         positive = ("chunk_size", "top_k", "candidates", "rrf_k", "max_question_chars", "port", "rate_limit")
@@ -74,6 +75,10 @@ class Settings:
 
     def replace(self, **changes: object) -> Settings:
         return dataclasses.replace(self, **changes)
+
+    def proxies(self) -> frozenset[str]:
+        """Addresses of reverse proxies whose X-Forwarded-For names the real client."""
+        return frozenset(p.strip() for p in self.trusted_proxies.split(",") if p.strip())
 
     def origins(self) -> list[str]:
         """Allowed browser origins; by default only the server's own."""

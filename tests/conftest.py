@@ -52,15 +52,17 @@ def engine(settings, embedder):
 
 
 class LiveServer:
-    """uvicorn serving `app` on a free loopback port in a background thread."""
+    """uvicorn serving `app` on a free loopback port in a background thread, configured as `kbqa serve` does."""
 
     def __init__(self, app) -> None:
         import uvicorn
 
+        from kbqa.server import server_config
+
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False)
-        self.server = uvicorn.Server(config)
+        settings = getattr(app.state, "settings", None) or Settings()
+        self.server = uvicorn.Server(server_config(app, settings.replace(host="127.0.0.1", port=self.port)))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> LiveServer:

@@ -138,3 +138,31 @@ def test_snippet_page_does_not_reflect_a_forged_host_header(server):
     r = httpx.get(f"{server.url}/widget", headers={"Host": 'x"><script>alert(1)</script>'}, timeout=30)
     assert "alert(1)" not in r.text
     assert f'<script src="{server.url}/widget.js" data-title="智慧城市报告问答" async></script>' in r.text
+
+
+@pytest.fixture()
+def proxied(engine, settings):
+    """Two questions per client, behind a reverse proxy at 127.0.0.1 (the tests' own address)."""
+    behind = settings.replace(rate_limit=2, trusted_proxies="127.0.0.1, 10.9.9.9")
+    with LiveServer(create_app(engine, behind, with_ui=False)) as live:
+        yield live
+
+
+def _ask_as(live: LiveServer, forwarded: str | None) -> int:
+    headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+    return httpx.post(f"{live.url}/api/ask", json=QUESTION, headers=headers, timeout=30).status_code
+
+
+def test_behind_a_trusted_proxy_each_visitor_has_their_own_rate_limit(proxied):
+    assert [_ask_as(proxied, "203.0.113.7") for _ in range(3)] == [200, 200, 429]
+    assert _ask_as(proxied, "198.51.100.2") == 200  # another visitor behind the same proxy
+    # A visitor's own X-Forwarded-For is kept left of what the proxies add: the proxy's view counts,
+    # so claiming to be someone else (or a proxy) does not buy a new budget.
+    assert _ask_as(proxied, "192.0.2.99, 203.0.113.7") == 429
+    assert _ask_as(proxied, "203.0.113.7, 10.9.9.9") == 429
+    assert [_ask_as(proxied, None) for _ in range(3)] == [200, 200, 429]  # the proxy's own requests
+
+
+def test_without_trusted_proxies_x_forwarded_for_is_ignored(engine, settings):
+    with LiveServer(create_app(engine, settings.replace(rate_limit=2), with_ui=False)) as live:
+        assert [_ask_as(live, f"203.0.113.{n}") for n in range(3)] == [200, 200, 429]
