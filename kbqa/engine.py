@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from kbqa.answer import SectionCatalog
+from kbqa.answer import answer as answer_question
 from kbqa.data import Answer, Hit
 from kbqa.embed import Embedder, load_embedder
 from kbqa.index import Index, ensure_index
@@ -29,8 +31,6 @@ class Engine:
         self.index: Index = ensure_index(self.settings, self.embedder, progress, say)
         self.retriever = Retriever(self.index, self.embedder, self.settings)
         self.corpus_text = "\n".join(d.text for d in self.index.documents.values())
-        from kbqa.answer import SectionCatalog
-
         self.sections = SectionCatalog(self.index)
         self.answer("智慧城市")  # loads jieba's dictionaries now rather than on the first question
 
@@ -38,6 +38,4 @@ class Engine:
         return self.retriever.search(question, k, mode)
 
     def answer(self, question: str, history: list[str] | None = None, top_k: int | None = None) -> Answer:
-        from kbqa.answer import answer
-
-        return answer(self, question, history or [], top_k or self.settings.top_k)
+        return answer_question(self, question, history or [], top_k or self.settings.top_k)

@@ -14,6 +14,7 @@ import time
 from collections import deque
 from pathlib import Path
 
+import uvicorn
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
@@ -278,19 +279,15 @@ def serve(settings: Settings) -> None:
                  "folders and retry.")
     app = create_app(engine, settings)
     log.warning("serving on http://%s:%d", settings.host, settings.port)
-    import uvicorn
-
     uvicorn.Server(server_config(app, settings)).run()
 
 
-def server_config(app: FastAPI, settings: Settings):
+def server_config(app: FastAPI, settings: Settings) -> uvicorn.Config:
     """How kbqa runs uvicorn: X-Forwarded-For is believed only from KBQA_TRUSTED_PROXIES.
 
     The client address (the rate limit's key) then comes from the header, read from the right,
     so a client cannot name itself; uvicorn's own default would believe the header from 127.0.0.1.
     """
-    import uvicorn
-
-    trusted = ",".join(sorted(settings.proxies()))
+    trusted = sorted(settings.proxies())
     return uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning", access_log=False,
                           proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None)
