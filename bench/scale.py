@@ -27,10 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
-from kbqa.chunk import split_sentences
 from kbqa.data import Document
 from kbqa.index import Index, sentence_units
 from kbqa.kb import Source, doc_id_for, read_source
+from kbqa.text import split_sentences
 
 _FIGURE = re.compile(r"\d+")
 NOISE = 0.05

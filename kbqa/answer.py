@@ -11,9 +11,8 @@ import time
 import unicodedata
 from dataclasses import dataclass
 
-from kbqa.chunk import split_sentences
-from kbqa.clean import normalize
 from kbqa.data import Answer, Citation, Hit, Section
+from kbqa.text import clean_spaces, normalize, split_sentences
 
 REFUSAL = "知识库中没有找到与该问题相关的内容。"
 MISSING_SECTION = "知识库收录的报告中,{label}只有目录标题,正文未收录,无法依据该节回答。"
@@ -41,8 +40,7 @@ def check_question(question: object, max_chars: int) -> str:
     """The question, trimmed and without control characters; QuestionError if unusable."""
     if not isinstance(question, str):
         raise QuestionError("invalid_question", f"question must be a string, got {type(question).__name__}")
-    text = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") else c for c in question)
-    text = " ".join(text.split())
+    text = clean_spaces(question)
     if not text:
         raise QuestionError("empty_question", "question is empty; type a question about the report")
     if len(text) > max_chars:

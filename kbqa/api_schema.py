@@ -68,8 +68,7 @@ class SectionOut(BaseModel):
     doc: str
     number: str
     title: str
-    chapter: str
-    chapter_title: str
+    path: list[str] = Field(description="The headings above the section and its own, top down.")
     has_text: bool
     chars: int
 

@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from kbqa.data import Chunk, Document, Section
 
 # Paragraphs, then sentence ends, then clause marks: a cut lands where a reader pauses.
 SEPARATORS = ["\n\n", "\n", "\u3002", "\uff01", "\uff1f", "\uff1b", ";", "\uff0c", ",", "\u3001", ""]
-
-
-# Sentence ends: 。!?; and the ASCII semicolon the site writes for ;. The site's ASCII
-# `?` and `!` are mojibake, as is a `;` right after such a `?` (规?;疟用).
-_SENTENCE = re.compile("(?:[^\u3002\uff01\uff1f\uff1b;\n]|(?<=\\?);)+(?:[\u3002\uff01\uff1f\uff1b;]|$)", re.M)
-MIN_SENTENCE_CHARS = 6
-
-
-def split_sentences(text: str) -> list[tuple[int, str]]:
-    """(offset, sentence) pairs of `text`; each sentence keeps its closing mark."""
-    out = []
-    for m in _SENTENCE.finditer(text):
-        stripped = m.group(0).strip()
-        if len(stripped) >= MIN_SENTENCE_CHARS:
-            out.append((m.start() + m.group(0).index(stripped), stripped))
-    return out
 
 
 def make_splitter(chunk_size: int, chunk_overlap: int) -> RecursiveCharacterTextSplitter:
@@ -55,10 +37,9 @@ def chunk_section(
             Chunk(
                 id=first_id + len(chunks),
                 doc_id=doc.doc_id,
-                chapter=section.chapter,
-                chapter_title=section.chapter_title,
                 section=section.number,
                 title=section.title,
+                path=section.path,
                 start=start,
                 end=start + len(piece),
                 text=piece,

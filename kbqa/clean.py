@@ -10,54 +10,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
 from kbqa.data import Document, Section
-
-_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
-_PINYIN_LETTERS = "a-zü" + _TONED
-# `(shù)`, and the same with its opening bracket lost or turned into `?` by the site.
-_PINYIN = re.compile(rf"[(?]?[{_PINYIN_LETTERS}]*[{_TONED}][{_PINYIN_LETTERS}]*\)")
-# 著 stays 著 only in these words; elsewhere simplified Chinese writes 着 (随着, 意味着).
-_ZHU_WORDS = re.compile(r"(显|卓|土|原|名|专|编|论|昭)著|著(名|作|称|述|者|录)")
-# Full-width letters, digits and the symbols that go with them become ASCII; Chinese
-# punctuation (,。?!:;()) stays full-width, as Chinese text writes it.
-_FULLWIDTH = {ord(c) + 0xFEE0: ord(c) for c in "0123456789%+-./=<>@#&*_~^"} | {
-    cp: cp - 0xFEE0 for cp in [*range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]
-} | {0x3000: 0x20}
+from kbqa.text import normalize
 
 _HEADER_LINES = ("版权说明", "文档简介")
 _FOOTER_LINES = ("温馨提示", "最新文档", "评论")
 _SITE_SUFFIXES = ("模板",)
 
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-
-
-@lru_cache(maxsize=1)
-def _t2s():
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-def strip_pinyin(text: str) -> str:
-    """Drop the pinyin the site put after characters: `數(shù)據(jù)` -> `數據`."""
-    return _PINYIN.sub("", text)
-
-
-def normalize(text: str) -> str:
-    """Pinyin gone, simplified characters, ASCII for full-width ASCII, NFC."""
-    text = unicodedata.normalize("NFC", text)
-    text = strip_pinyin(text).translate(_FULLWIDTH)
-    text = _t2s().convert(text)
-    return _fix_zhu(text)
-
-
-def _fix_zhu(text: str) -> str:
-    if "著" not in text:
-        return text
-    keep = {m.start() + m.group(0).index("著") for m in _ZHU_WORDS.finditer(text)}
-    return "".join("着" if c == "著" and i not in keep else c for i, c in enumerate(text))
 
 
 def chinese_numeral(n: int) -> str:
@@ -236,7 +197,10 @@ def _assemble(doc_id: str, title: str, parts: list[tuple[str, str, str, str, str
         start = pos
         out.append(text)
         pos += len(text)
-        sections.append(Section(num, sec_title, ch, ch_title, start, pos, heading_start, doc_id))
+        path = (f"{ch}、{ch_title}",) if ch else ()
+        if num != ch:
+            path += (heading,)
+        sections.append(Section(num, sec_title, path, start, pos, heading_start, doc_id))
         out.append("\n\n")
         pos += 2
     return Document(doc_id, title, "".join(out).rstrip("\n") + "\n", tuple(sections))

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kbqa.clean import normalize
+from kbqa.text import normalize
 
 UNANSWERABLE = ("out_of_scope", "not_in_text")
 REQUIRED = ("id", "question", "type")

@@ -33,13 +33,14 @@ from pathlib import Path
 
 import numpy as np
 
-from kbqa.chunk import SEPARATORS, chunk_document, split_sentences
+from kbqa.chunk import SEPARATORS, chunk_document
 from kbqa.data import Chunk, Document, Section
 from kbqa.dense import DenseIndex
 from kbqa.embed import CachedEmbedder, Embedder
 from kbqa.kb import Source, list_sources, read_source
 from kbqa.lexical import BM25, Tokenizer, domain_terms
 from kbqa.settings import Settings
+from kbqa.text import split_sentences
 
 FORMAT_VERSION = 1
 log = logging.getLogger("kbqa.index")
@@ -87,7 +88,7 @@ class Index:
         try:
             documents = {d["doc_id"]: _document_from_json(d) for d in _read_json(folder / "documents.json")}
             with open(folder / "chunks.jsonl", encoding="utf-8") as fh:
-                chunks = [Chunk(**json.loads(line)) for line in fh]
+                chunks = [_chunk_from_json(json.loads(line)) for line in fh]
             vectors = np.load(folder / "vectors.npy")
             sentence_vectors = np.load(folder / "sentence_vectors.npy")
             sentence_offsets = np.load(folder / "sentence_offsets.npy")
@@ -413,11 +414,17 @@ def pipeline_fingerprint() -> str:
 
 
 def _document_to_json(doc: Document) -> dict:
-    return {"doc_id": doc.doc_id, "title": doc.title, "text": doc.text, "sections": [asdict(s) for s in doc.sections]}
+    return {"doc_id": doc.doc_id, "title": doc.title, "text": doc.text, "meta": doc.meta,
+            "sections": [asdict(s) for s in doc.sections]}
 
 
 def _document_from_json(d: dict) -> Document:
-    return Document(d["doc_id"], d["title"], d["text"], tuple(Section(**s) for s in d["sections"]))
+    sections = tuple(Section(**(s | {"path": tuple(s["path"])})) for s in d["sections"])
+    return Document(d["doc_id"], d["title"], d["text"], sections, d.get("meta", {}))
+
+
+def _chunk_from_json(c: dict) -> Chunk:
+    return Chunk(**(c | {"path": tuple(c["path"])}))
 
 
 def _sha256(path: Path) -> str:

@@ -10,11 +10,11 @@ from typing import Literal
 
 import numpy as np
 
-from kbqa.clean import normalize
 from kbqa.data import Hit
 from kbqa.embed import Embedder
 from kbqa.index import Index
 from kbqa.settings import Settings
+from kbqa.text import normalize
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES = ("hybrid", "dense", "bm25")

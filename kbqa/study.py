@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from kbqa.clean import normalize
 from kbqa.data import Document, Section
+from kbqa.text import normalize
 
 BLANK = "＿＿＿＿"
 MIN_CONTEXT_CHARS = 12  # a blank needs enough sentence around it to be answerable

@@ -289,10 +289,10 @@ def render_toc(documents: dict[str, Document], current: str = "") -> str:
     for doc in documents.values():
         if len(documents) > 1:
             parts.append(f"<h3>{esc(doc.title)}</h3>")
-        chapters: dict[tuple[str, str], list[Section]] = {}
+        chapters: dict[str, list[Section]] = {}
         for s in doc.sections:
-            chapters.setdefault((s.chapter, s.chapter_title), []).append(s)
-        for (chapter, chapter_title), sections in chapters.items():
+            chapters.setdefault(s.path[0] if len(s.path) > 1 else "", []).append(s)
+        for chapter, sections in chapters.items():
             keys = [section_key(doc.doc_id, s.number) for s in sections]
             items = "".join(_toc_item(doc, s, current) for s in sections)
             if not chapter:
@@ -300,7 +300,7 @@ def render_toc(documents: dict[str, Document], current: str = "") -> str:
                 continue
             is_open = " open" if current in keys else ""
             parts.append(
-                f"<details{is_open}><summary>{esc(chapter)}、{esc(chapter_title)}</summary><ul>{items}</ul></details>"
+                f"<details{is_open}><summary>{esc(chapter)}</summary><ul>{items}</ul></details>"
             )
     return "".join(parts) + "</nav>"
 
@@ -314,8 +314,8 @@ def _toc_item(doc: Document, s: Section, current: str) -> str:
 
 def render_section(doc: Document, s: Section, n_questions: int) -> str:
     head = (
-        f'<div class="kbqa-muted">{esc(doc.title)} · {esc(s.chapter)}、{esc(s.chapter_title)}</div>'
-        if s.chapter
+        f'<div class="kbqa-muted">{esc(doc.title)} · {esc(s.path[0])}</div>'
+        if len(s.path) > 1
         else f'<div class="kbqa-muted">{esc(doc.title)}</div>'
     )
     if not s.has_text:

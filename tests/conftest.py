@@ -14,7 +14,8 @@ import pytest
 from kbqa.settings import ROOT, Settings
 
 KB_DOC = ROOT / "kb" / "smart-city-report-2025.txt"
-DEV_SET = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+DATA = ROOT / "tests" / "data"
+DEV_SET = DATA / "dev.jsonl"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
 

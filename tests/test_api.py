@@ -76,7 +76,8 @@ def test_sections(client):
     first = sections[0]
     assert first == {
         "doc": "smart-city-report-2025", "number": "1.1", "title": "全球智慧城市发展趋势与中国实践演进",
-        "chapter": "一", "chapter_title": "智慧城市创新与城市治理优化总体框架", "has_text": True, "chars": 487,
+        "path": ["一、智慧城市创新与城市治理优化总体框架", "1.1 全球智慧城市发展趋势与中国实践演进"],
+        "has_text": True, "chars": 487,
     }
     assert [s["number"] for s in sections if not s["has_text"]] == ["2.3", "12.3", "12.4", "12.5", "13.1", "13.2", "13.3"]
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import unicodedata
 from urllib.parse import urlparse
 
 import httpx
@@ -20,6 +19,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from kbqa.api_schema import ErrorResponse
 from kbqa.server import MAX_BODY_BYTES
+from kbqa.text import visible
 
 QUESTION = "杭州城市大脑整合了多少个部门的数据?"
 LIMIT = 500  # Settings.max_question_chars
@@ -29,10 +29,6 @@ FUZZ = settings(max_examples=150, deadline=None, database=None, suppress_health_
 @pytest.fixture(scope="module")
 def api_schema(server):
     return schemathesis.openapi.from_url(f"{server.url}/openapi.json")
-
-
-def visible(text: str) -> str:
-    return "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cs", "Co", "Cn") and not c.isspace())
 
 
 def assert_json_error(response, status: int, code: str | None = None) -> dict:

@@ -1,8 +1,9 @@
 import pytest
 from conftest import KB_DOC
 
-from kbqa.chunk import chunk_document, split_sentences
+from kbqa.chunk import chunk_document
 from kbqa.clean import parse_document
+from kbqa.text import split_sentences
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +25,7 @@ def test_no_chunk_crosses_a_section(report):
     for c in chunk_document(report, 240, 40):
         s = sections[c.section]
         assert s.start <= c.start < c.end <= s.end
-        assert (c.chapter, c.chapter_title, c.title) == (s.chapter, s.chapter_title, s.title)
+        assert (c.path, c.title) == (s.path, s.title)
 
 
 def test_every_section_with_text_is_covered(report):

@@ -3,8 +3,9 @@ import re
 import pytest
 from conftest import KB_DOC
 
-from kbqa.clean import normalize, parse_document, strip_pinyin
+from kbqa.clean import parse_document
 from kbqa.data import Document
+from kbqa.text import normalize, strip_pinyin
 
 SECTIONS = [
     ("1.1", "全球智慧城市发展趋势与中国实践演进"), ("1.2", "智慧城市创新对城市治理现代化的核心价值"),
@@ -59,8 +60,9 @@ def test_exact_section_list(report):
 
 
 def test_chapters(report):
-    chapters = list(dict.fromkeys((s.chapter, s.chapter_title) for s in report.sections))
-    assert chapters == CHAPTERS
+    chapters = list(dict.fromkeys(s.path[0] for s in report.sections))
+    assert chapters == [f"{n}、{t}" for n, t in CHAPTERS]
+    assert all(s.path[1:] == (f"{s.number} {s.title}",) for s in report.sections)
 
 
 def test_heading_only_sections_have_no_text(report):

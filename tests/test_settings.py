@@ -18,11 +18,15 @@ def test_environment_then_flags():
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"KBQA_TOP_K": "x"}, "KBQA_TOP_K must be a int, got 'x'"),
-        ({"KBQA_CHUNK_SIZE": "0"}, "chunk_size must be > 0, got 0"),
-        ({"KBQA_CHUNK_OVERLAP": "300"}, r"chunk_overlap must be >= 0 and < chunk_size \(240\), got 300"),
-        ({"KBQA_REFUSAL_THRESHOLD": "2"}, "refusal_threshold must be between 0 and 1, got 2.0"),
-        ({"KBQA_PORT": "70000"}, "port must be <= 65535, got 70000"),
+        ({"KBQA_TOP_K": "x"}, "KBQA_TOP_K must be a whole number, got 'x'"),
+        ({"KBQA_CHUNK_SIZE": "0"}, "KBQA_CHUNK_SIZE must be between 20 and 4000, got 0"),
+        ({"KBQA_CHUNK_OVERLAP": "300"}, r"KBQA_CHUNK_OVERLAP must be >= 0 and < KBQA_CHUNK_SIZE \(240\), got 300"),
+        ({"KBQA_REFUSAL_THRESHOLD": "2"}, "KBQA_REFUSAL_THRESHOLD must be between 0 and 1, got 2"),
+        ({"KBQA_PORT": "70000"}, "KBQA_PORT must be between 1 and 65535, got 70000"),
+        # accepted once, then every question failed (issue 11)
+        ({"KBQA_TOP_K": "21"}, r"KBQA_TOP_K must be between 1 and 20 \(KBQA_MAX_TOP_K\), got 21"),
+        ({"KBQA_RATE_WINDOW_S": "0"}, "KBQA_RATE_WINDOW_S must be > 0, got 0"),
+        ({"KBQA_FUSION": "max"}, "KBQA_FUSION must be one of 'convex' or 'rrf', got 'max'"),
     ],
 )
 def test_bad_values_are_explained(env, message):
