@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from kbqa.data import Answer, Citation, Hit, Section
+from kbqa.errors import QuestionError
 from kbqa.text import clean_spaces, normalize, split_sentences
 
 REFUSAL = "知识库中没有找到与该问题相关的内容。"
@@ -28,14 +29,6 @@ _FOLLOW_UP_END = re.compile(r"(呢|的呢|怎么样|如何|又如何|又怎样)[
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-class QuestionError(ValueError):
-    """The question cannot be answered as given; `code` says why (for the API)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
 def check_question(question: object, max_chars: int) -> str:
     """The question, trimmed and without control characters; QuestionError if unusable."""
     if not isinstance(question, str):
@@ -45,7 +38,10 @@ def check_question(question: object, max_chars: int) -> str:
         raise QuestionError("empty_question", "question is empty; type a question about the report")
     if len(text) > max_chars:
         raise QuestionError(
-            "question_too_long", f"question is {len(text)} characters; the limit is {max_chars}. Ask a shorter question"
+            "question_too_long",
+            f"question is {len(text)} characters; the limit is {max_chars}. Ask a shorter question",
+            chars=len(text),
+            limit=max_chars,
         )
     return text
 
@@ -59,13 +55,14 @@ class _Candidate:
     cut_start: bool = False
 
 
-def answer(engine, question: str, history: list[str], top_k: int) -> Answer:
+def answer(engine, question: str, history: list[str], top_k: int, doc: str | None = None) -> Answer:
     """Answer `question` from the engine's knowledge base (see module docstring)."""
     clock = time.perf_counter()
     settings = engine.settings
     question = check_question(question, settings.max_question_chars)
-    if not 1 <= top_k <= 20:
-        raise QuestionError("invalid_top_k", f"top_k must be between 1 and 20, got {top_k}")
+    if not 1 <= top_k <= settings.max_top_k:
+        raise QuestionError("invalid_top_k", f"top_k must be between 1 and {settings.max_top_k}, got {top_k}",
+                            limit=settings.max_top_k)
     turns = [h for h in (_safe(h, settings.max_question_chars) for h in history[-settings.history_turns :]) if h]
     resolved, must_have = resolve_follow_up(question, turns, engine.index.tokenizer.term_set)
 
@@ -77,7 +74,7 @@ def answer(engine, question: str, history: list[str], top_k: int) -> Answer:
             clock,
         )
 
-    retrieval = engine.retriever.retrieve(resolved, max(top_k, settings.candidates))
+    retrieval = engine.retriever.retrieve(resolved, max(top_k, settings.candidates), doc=doc)
     pool = retrieval.hits
     if must_have:
         # A follow-up names what changed ("那杭州呢?"): passages that mention it come first.

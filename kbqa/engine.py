@@ -34,8 +34,11 @@ class Engine:
         self.sections = SectionCatalog(self.index)
         self.answer("智慧城市")  # loads jieba's dictionaries now rather than on the first question
 
-    def search(self, question: str, k: int | None = None, mode: Mode = "hybrid") -> list[Hit]:
-        return self.retriever.search(question, k, mode)
+    def search(self, question: str, k: int | None = None, mode: Mode = "hybrid", doc: str | None = None
+               ) -> list[Hit]:
+        return self.retriever.search(question, k, mode, doc)
 
-    def answer(self, question: str, history: list[str] | None = None, top_k: int | None = None) -> Answer:
-        return answer_question(self, question, history or [], top_k or self.settings.top_k)
+    def answer(self, question: str, history: list[str] | None = None, top_k: int | None = None,
+               doc: str | None = None) -> Answer:
+        """Answer from the whole knowledge base, or from the document `doc` (its id) alone."""
+        return answer_question(self, question, history or [], top_k or self.settings.top_k, doc)

@@ -12,6 +12,7 @@ import numpy as np
 
 from kbqa.data import Hit
 from kbqa.embed import Embedder
+from kbqa.errors import QuestionError
 from kbqa.index import Index
 from kbqa.settings import Settings
 from kbqa.text import normalize
@@ -100,11 +101,12 @@ class Retriever:
                 self._query_cache.popitem(last=False)
         return vec
 
-    def search(self, question: str, k: int | None = None, mode: Mode = "hybrid") -> list[Hit]:
-        """The k best chunks for a question, best first."""
-        return self.retrieve(question, k, mode).hits
+    def search(self, question: str, k: int | None = None, mode: Mode = "hybrid", doc: str | None = None) -> list[Hit]:
+        """The k best chunks for a question, best first (of one document, if `doc` is given)."""
+        return self.retrieve(question, k, mode, doc).hits
 
-    def retrieve(self, question: str, k: int | None = None, mode: Mode = "hybrid") -> Retrieval:
+    def retrieve(self, question: str, k: int | None = None, mode: Mode = "hybrid", doc: str | None = None
+                 ) -> Retrieval:
         """The k best chunks and the signals behind them."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
@@ -117,15 +119,26 @@ class Retriever:
         dense_ids: list[int] = []
         dense_top = 0.0
         if qvec is not None:
-            scores, ids = self.index.dense.search(qvec[None, :], n)
-            dense_ids = [int(i) for i in ids[0] if i >= 0]
-            dense_top = float(scores[0][0]) if dense_ids else 0.0
+            if doc is None:
+                scores, ids = self.index.dense.search(qvec[None, :], n)
+                dense_ids = [int(i) for i in ids[0] if i >= 0]
+                dense_top = float(scores[0][0]) if dense_ids else 0.0
+            else:  # one document: its chunks are a contiguous run of the index
+                rows = self._rows(doc)
+                sims = self.index.vectors[rows] @ qvec
+                order = np.argsort(-sims, kind="stable")[:n]
+                dense_ids = [int(rows.start + i) for i in order]
+                dense_top = float(sims[order[0]]) if len(order) else 0.0
         lexical_ids: list[int] = []
         lexical_scores: dict[int, float] = {}
         coverage = 1.0
         if mode != "dense":
             tokens = set(self.index.tokenizer(text))
             scores = self.index.lexical.scores(list(tokens))
+            if doc is not None:
+                mask = np.zeros_like(scores)
+                mask[self._rows(doc)] = 1
+                scores = scores * mask
             lexical_ids = top_ids(scores, n)
             lexical_scores = {i: float(scores[i]) for i in lexical_ids}
             # A question in another language (English) shares only numbers with the text:
@@ -166,6 +179,13 @@ class Retriever:
             for i in ranked
         ]
         return Retrieval(hits, dense_top)
+
+    def _rows(self, doc: str) -> slice:
+        ids = [c.id for c in self.index.chunks if c.doc_id == doc]
+        if not ids:
+            raise QuestionError("unknown_document", f"no document {doc!r} in the knowledge base; "
+                                f"documents: {', '.join(self.index.documents)}")
+        return slice(ids[0], ids[-1] + 1)
 
     def _remedies_first(self, fused: dict[int, float]) -> dict[int, float]:
         """Put the passage that answers a retrieved problem just above it."""
