@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -33,7 +33,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def doc_key(doc: str) -> str:
     text = DOC_PATHS[doc].read_text(encoding="utf-8")
     if doc == REPORT:
@@ -107,8 +107,7 @@ def check_spans(r: dict) -> None:
 
 # ---------------------------------------------------------------- corpora_questions.jsonl
 
-CORPORA_TYPES = {"fact", "number", "concept", "why_how", "compare", "list", "colloquial",
-                 "traditional", "english", "typo", "out_of_scope"}
+CORPORA_TYPES = set("fact number concept why_how compare list colloquial traditional english typo out_of_scope".split())
 
 
 def test_corpora_questions():
@@ -137,8 +136,9 @@ def test_corpora_questions():
 
 # ---------------------------------------------------------------- answerability.jsonl
 
-ANSWERABILITY_TYPES = {"fact", "number", "list", "compare", "chapter", "colloquial", "english",
-                       "traditional", "out_of_scope", "not_in_text"}
+ANSWERABILITY_TYPES = set(
+    "fact number list compare chapter colloquial english traditional out_of_scope not_in_text".split()
+)
 KINDS = {"near_miss": 10, "absent_topic": 10, "heading_only": 8, "meta": 4, "nonsense": 6}
 
 
