@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from kbqa.clean import parse_document
-from kbqa.data import Document
+from kbqa.data import Block, Document
+from kbqa.structure import build_document
 
 SUFFIXES = {".txt": "txt", ".md": "md"}
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
@@ -67,7 +67,34 @@ def read_source(source: Source) -> Document:
         raise ValueError(f"{source.path.name}: not UTF-8 text (byte {at})") from None
     if "\x00" in raw:
         raise ValueError(f"{source.path.name}: binary data, not text")
-    doc = parse_document(raw, source.doc_id, SUFFIXES[source.path.suffix.lower()])
+    doc = document_from_text(raw, source.doc_id, SUFFIXES[source.path.suffix.lower()])
     if not any(s.has_text for s in doc.sections):
         raise ValueError(f"{source.path.name}: no text after cleaning")
     return doc
+
+
+def document_from_text(raw: str, doc_id: str, fmt: str = "txt") -> Document:
+    """A document from the text of a .txt or .md file."""
+    return build_document(text_blocks(raw, fmt), doc_id, fmt=fmt)
+
+
+def text_blocks(raw: str, fmt: str = "txt") -> list[Block]:
+    """Lines as paragraphs (paragraphs separated by blank lines, where the file does that); `#` headings in Markdown."""
+    raw = raw.replace("\r\n", "\n")
+    paragraphs = raw.split("\n\n") if raw.count("\n\n") * 3 >= raw.count("\n") else raw.split("\n")
+    blocks = []
+    for para in paragraphs:
+        lines = [line.strip() for line in para.split("\n") if line.strip()]
+        if fmt == "md" and lines and re.match(r"#{1,6}\s", lines[0]) and len(lines) == 1:
+            level = len(lines[0]) - len(lines[0].lstrip("#"))
+            blocks.append(Block("heading", lines[0][level:].strip(), level=level))
+        elif fmt == "md":
+            blocks += [_md_line(line) for line in lines]
+        elif lines:
+            blocks.append(Block("paragraph", "".join(lines) if fmt == "txt" else " ".join(lines)))
+    return blocks
+
+
+def _md_line(line: str) -> Block:
+    m = re.match(r"(#{1,6})\s+(.*)", line)
+    return Block("heading", m.group(2).strip(), level=len(m.group(1))) if m else Block("paragraph", line)

@@ -2,7 +2,7 @@ import pytest
 from conftest import KB_DOC
 
 from kbqa.chunk import chunk_document
-from kbqa.clean import parse_document
+from kbqa.kb import document_from_text as parse_document
 from kbqa.text import split_sentences
 
 

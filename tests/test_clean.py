@@ -3,8 +3,8 @@ import re
 import pytest
 from conftest import KB_DOC
 
-from kbqa.clean import parse_document
 from kbqa.data import Document
+from kbqa.kb import document_from_text as parse_document
 from kbqa.text import normalize, strip_pinyin
 
 SECTIONS = [
@@ -149,10 +149,12 @@ def test_markdown_document():
     ]
 
 
-def test_plain_text_is_one_section():
+def test_plain_text_is_one_section_under_its_title():
     doc = parse_document("城市治理笔记\n智慧城市需要数据共享。", "notes")
-    assert len(doc.sections) == 1
-    assert doc.section_text(doc.sections[0]) == "城市治理笔记\n智慧城市需要数据共享。"
+    assert doc.title == "城市治理笔记"
+    [section] = doc.sections
+    assert doc.section_text(section) == "智慧城市需要数据共享。"
+    assert section.path == ("城市治理笔记",)
 
 
 def test_markdown_chapter_heading_is_not_an_empty_section():

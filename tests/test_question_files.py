@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from opencc import OpenCC
 
-from kbqa.clean import normalize
 from kbqa.evaluate import match_key
+from kbqa.text import normalize
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
