@@ -283,7 +283,7 @@ def query_phase(p: dict) -> dict:
         "answer_embed_ms": answer_embed_ms,
         "embed_ms": embed_ms,
         "retrieval": report.overall.row(),
-        "refusal": report.refusal,
+        "refusal": report.answers.row() if report.answers else None,
         "profile": profile,
     }
     out["faiss"] = faiss_figures(engine.index, np.stack(list(queries.seen.values())), settings.candidates)
