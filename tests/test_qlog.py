@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from conftest import ROOT, free_port
 from pg import TempPostgres
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 
 from kbqa.data import Answer, Chunk, Citation, Hit
 from kbqa.errors import KbqaError
@@ -172,6 +172,12 @@ def test_off_stores_nothing(tmp_path):
         log.feedback(new_answer_id(), "down", "没用")
         assert (log.entries(), log.report(), log.report_csv()) == ([], [], BOM + ",".join(COLUMNS) + "\r\n")
     assert not (tmp_path / "data").exists()
+
+
+def test_reading_makes_no_salt(tmp_path):
+    with QuestionLog.open(Settings.from_env(env={}, data_dir=tmp_path / "data")) as log:
+        assert log.report() == []
+    assert [p.name for p in (tmp_path / "data").iterdir()] == ["questions.sqlite3"]
 
 
 # ---------------------------------------------------------------- retention
@@ -412,6 +418,33 @@ def test_writer_counts_what_it_could_not_write(monkeypatch):
     assert w.close(5) == 3
     with pytest.raises(RuntimeError, match="the question log is closed"):
         w.put({"n": 4})
+
+
+def test_writer_holds_a_bounded_number_of_rows(monkeypatch):
+    monkeypatch.setattr(writer_module, "RETRY_S", 0.01)
+    monkeypatch.setattr(writer_module, "MAX_WAITING", 5)
+
+    def write(rows):
+        raise ConnectionError("database away")
+
+    w = writer_module.Writer(write)
+    for i in range(8):
+        w.put({"n": i})
+    assert (w.dropped, w.close(5)) == (3, 5)
+
+
+def test_schema_indexes_and_sqlite_journal(log_db, tmp_path):
+    opened(log_db, tmp_path).close()
+    engine = create_engine(database_url(settings_for(log_db, tmp_path)))
+    found = inspect(engine)
+    indexes = {tuple(i["column_names"]): bool(i["unique"]) for i in found.get_indexes("kbqa_questions")}
+    uniques = {tuple(u["column_names"]) for u in found.get_unique_constraints("kbqa_questions")}
+    assert indexes[("time",)] is False and indexes[("question_key",)] is False
+    assert ("answer_id",) in uniques or indexes.get(("answer_id",)) is True
+    if log_db.startswith("sqlite"):
+        with engine.connect() as db:
+            assert db.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    engine.dispose()
 
 
 def test_an_id_logged_twice_keeps_the_first_and_the_rest(log_db, tmp_path):

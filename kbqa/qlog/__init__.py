@@ -2,7 +2,7 @@
 
 Every interface but the CLI logs each answer it gives; the office reads the report. The API:
 
-    log = QuestionLog.open(settings)            # once, at start-up (KBQA_LOG_DB; `off`: every call a no-op)
+    log = QuestionLog.open(settings)            # once, at start-up (KBQA_LOG_DB; `off`: nothing is stored)
     answer = engine.answer(question, ...)       # give the answer an id first, so feedback can name it:
     answer = dataclasses.replace(answer, id=new_answer_id())
     log.record(answer, "api", client_address)   # channel: "ui" | "api" | "widget" | "v1"; returns the id
@@ -14,10 +14,14 @@ Every interface but the CLI logs each answer it gives; the office reads the repo
     log.close()                                 # at shutdown: writes what is queued
 
 `record` only queues the entry (a background thread writes batches), so it costs an answer
-microseconds and never raises for a database that is away: the entry is kept and written
-when the database is back. Reads (`feedback`, `report`, `entries`) first wait until everything
-queued is written. The address is stored only as a salted hash (`KBQA_LOG_SALT`, else a salt
-kept in KBQA_DATA_DIR; replicas sharing one PostgreSQL log should share the salt too).
+some 30 µs (bench/log.py) and never raises for a database that is away: the entry is kept
+and written when the database is back. Reads (`feedback`, `report`, `entries`) first wait
+until everything queued is written; `close` (also run at exit) writes what is left. With
+`off`, `record` returns the id, reads return nothing, `feedback` only checks its input.
+The address is stored only as a salted hash (`KBQA_LOG_SALT`, else a salt made at the first
+entry and kept in KBQA_DATA_DIR: replicas sharing one PostgreSQL log should set the same salt).
+`open` raises SettingsError for a URL kbqa does not accept, ConnectionError if the database
+cannot be reached.
 
 `report` groups questions by their normalised text (`kbqa.text.squash` of the question as
 resolved, so a follow-up counts as the question it stands for): by default the refused and the

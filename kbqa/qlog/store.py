@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import secrets
@@ -64,14 +65,16 @@ class Entry:
 class QuestionLog:
     """See the package docstring (`kbqa.qlog`) for how the interfaces use it."""
 
-    def __init__(self, engine: Engine | None, settings: Settings, key: bytes = b"", clock: Clock = now_utc,
+    def __init__(self, engine: Engine | None, settings: Settings, clock: Clock = now_utc,
                  background: bool = True) -> None:
         self._engine = engine
         self._settings = settings
-        self._key = key
+        self._key: bytes | None = None  # the salt, read (or made) when the first entry is recorded
         self._clock = clock
         self._pruned_at: datetime | None = None
         self._writer = Writer(self._write) if engine is not None and background else None
+        if self._writer is not None:
+            atexit.register(self.close)  # a server stopped without closing the log still writes its queue
         self.prune()
 
     @classmethod
@@ -80,7 +83,7 @@ class QuestionLog:
         url = database_url(settings)
         if url is None:
             return cls(None, settings, clock=clock or now_utc)
-        return cls(connect(url), settings, salt(settings), clock or now_utc, background)
+        return cls(connect(url), settings, clock or now_utc, background)
 
     @property
     def enabled(self) -> bool:
@@ -99,6 +102,8 @@ class QuestionLog:
         answer_id = answer.id or new_answer_id()
         if self._engine is None:
             return answer_id
+        if self._key is None:
+            self._key = salt(self._settings)
         row = _row(answer, answer_id, channel, visitor_hash(self._key, address), self._clock())
         if self._writer is not None:
             self._writer.put(row)
@@ -164,6 +169,7 @@ class QuestionLog:
     def close(self) -> None:
         """Write what is queued and release the database; recording after this is an error."""
         if self._writer is not None:
+            atexit.unregister(self.close)
             self._writer.close()
         if self._engine is not None:
             self._engine.dispose()

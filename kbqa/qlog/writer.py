@@ -14,6 +14,7 @@ log = logging.getLogger("kbqa")
 
 RETRY_S = 1.0
 MAX_BATCH = 1000
+MAX_WAITING = 100_000  # rows held while the database is away; past this, new ones are dropped (and counted)
 
 
 class Writer:
@@ -23,6 +24,8 @@ class Writer:
         self._writing = 0
         self._closed = False
         self._failing = False
+        self.dropped = 0  # rows refused because too many were waiting
+        self._dropping = False
         self._changed = threading.Condition()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
@@ -31,6 +34,12 @@ class Writer:
         with self._changed:
             if self._closed:
                 raise RuntimeError("the question log is closed")
+            if len(self._rows) >= MAX_WAITING:
+                self.dropped += 1
+                if not self._dropping:
+                    self._dropping = True
+                    log.error("question log: %d entries wait for the database; dropping new ones", MAX_WAITING)
+                return
             self._rows.append(row)
             self._changed.notify_all()
 
@@ -78,6 +87,6 @@ class Writer:
             self._failing = True
             return False
         if self._failing:
-            log.warning("question log: writing works again")
-        self._failing = False
+            log.warning("question log: writing works again (%d entries dropped so far)", self.dropped)
+        self._failing = self._dropping = False
         return True
