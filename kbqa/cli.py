@@ -1,4 +1,4 @@
-"""`kbqa build | ask | eval | serve`."""
+"""`kbqa build | ask | eval | serve | log`."""
 
 from __future__ import annotations
 
@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="serve the JSON API, the web UI and the widget")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
+
+    _add_log(sub)
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="kbqa: %(message)s", stream=sys.stderr)
@@ -141,7 +143,49 @@ def cmd_serve(settings: Settings, args) -> int:
     return 0
 
 
-COMMANDS = {"build": cmd_build, "ask": cmd_ask, "eval": cmd_eval, "serve": cmd_serve}
+def _add_log(sub) -> None:
+    log = sub.add_parser("log", help="the questions that went unanswered or were voted down (KBQA_LOG_DB)")
+    log.add_argument("--refused", action="store_true", help="only questions kbqa refused to answer")
+    log.add_argument("--down", action="store_true", help="only answers voted down (with --refused: both)")
+    log.add_argument("--since", type=_day, help="from this day on (YYYY-MM-DD, UTC)")
+    log.add_argument("--until", type=_day, help="up to and including this day (YYYY-MM-DD, UTC)")
+    log.add_argument("--limit", type=_count, default=None, help="at most this many groups (default: all)")
+    log.add_argument("--csv", action="store_true", help="print CSV (UTF-8 with BOM, for Excel)")
+
+
+def _day(text: str):
+    import datetime
+
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a day as YYYY-MM-DD, got {text!r}") from None
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return int(text)
+
+
+def cmd_log(settings: Settings, args) -> int:
+    from kbqa.qlog import QuestionLog, to_text
+
+    with QuestionLog.open(settings) as log:
+        if not log.enabled:
+            print("kbqa: the question log is off (KBQA_LOG_DB=off): nothing was recorded", file=sys.stderr)
+            return 1
+        filters = dict(refused=True if args.refused else None, vote="down" if args.down else None,
+                       since=args.since, until=args.until, limit=args.limit)
+        if args.csv:
+            sys.stdout.buffer.write(log.report_csv(**filters).encode("utf-8"))
+            sys.stdout.flush()
+        else:
+            print(to_text(log.report(**filters)), end="")
+    return 0
+
+
+COMMANDS = {"build": cmd_build, "ask": cmd_ask, "eval": cmd_eval, "serve": cmd_serve, "log": cmd_log}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -23,6 +23,10 @@ KINDS: dict[str, Kind] = {
     "invalid_question": Kind(400, "无法识别这个问题,请换一种说法再试。"),
     "invalid_top_k": Kind(422, "引用段落的数量必须在 1 到 {limit} 之间。"),
     "unknown_document": Kind(422, "知识库中没有这份文档,请从列表中重新选择。"),
+    # feedback on an answer
+    "invalid_vote": Kind(422, "评价只能是“有帮助”(up)或“没帮助”(down)。"),
+    "comment_too_long": Kind(413, "意见太长了:现在有 {chars} 个字,最多 {limit} 个字。请删减后再提交。"),
+    "unknown_answer": Kind(404, "没有找到这条回答,可能已超过保存期限。请重新提问后再评价。"),
     # the request
     "malformed_body": Kind(400, "请求格式不正确,请刷新页面后再试。"),
     "invalid_field": Kind(400, "请求格式不正确,请刷新页面后再试。"),

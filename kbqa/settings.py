@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     max_documents: int = Field(500, ge=1)
     log_db: str = ""
     log_retention_days: int = Field(180, ge=0)
+    log_salt: str = ""  # empty: a salt generated once and kept in data_dir
+    max_comment_chars: int = Field(1000, ge=1, le=100_000)
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
