@@ -27,9 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
+from kbqa.build import sentence_units
 from kbqa.data import Document
-from kbqa.index import Index, sentence_units
 from kbqa.kb import Source, doc_id_for, read_source
+from kbqa.store import Index
 from kbqa.text import split_sentences
 
 _FIGURE = re.compile(r"\d+")

@@ -59,36 +59,25 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _say(message: str) -> None:
+    print(f"kbqa: {message}", file=sys.stderr)
+
+
 def _engine(settings: Settings):
     from kbqa.engine import Engine
 
-    return Engine(settings, progress=_progress_bar(), say=lambda m: print(f"kbqa: {m}", file=sys.stderr))
-
-
-def _progress_bar():
-    from tqdm import tqdm
-
-    bar = None
-
-    def update(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = tqdm(total=total, desc="embedding passages", unit="passage", file=sys.stderr)
-        bar.update(done - bar.n)
-        if done >= total:
-            bar.close()
-
-    return update
+    return Engine(settings, say=_say)  # a bar at a terminal, else a line per tenth
 
 
 def cmd_build(settings: Settings, args) -> int:
+    from kbqa.build import build
     from kbqa.embed import load_embedder
-    from kbqa.index import build
+    from kbqa.progress import BarProgress
 
-    report = build(settings, load_embedder(settings.embedder), _progress_bar(),
-                   say=lambda m: print(f"kbqa: {m}", file=sys.stderr))
+    # Building is what this command is for: the bar shows every batch, even into a pipe or a log.
+    report = build(settings, load_embedder(settings.embedder), BarProgress(_say, sys.stderr), say=_say)
     for message in report.skipped:
-        print(f"kbqa: skipped {message}", file=sys.stderr)
+        _say(f"skipped {message}")
     timings = ", ".join(f"{k} {v:.2f}s" for k, v in report.seconds.items())
     print(
         f"built {settings.index_dir}: {report.documents} document(s), {report.chunks} chunks "

@@ -155,6 +155,12 @@ class CachedEmbedder:
                 progress(len(idx))
         return out
 
+    def known(self, texts: list[str]) -> int:
+        """How many of `texts` the cache holds: a build says how many are left to embed."""
+        keys = [self._key(t) for t in texts]
+        found = self._lookup(keys)
+        return sum(k in found for k in keys)
+
     def _key(self, text: str) -> str:
         return hashlib.sha256(f"{self.name}\0{text}".encode()).hexdigest()
 

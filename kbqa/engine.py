@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 
 from kbqa.answer import SectionCatalog
 from kbqa.answer import answer as answer_question
+from kbqa.build import ensure_index
 from kbqa.data import Answer, Hit
 from kbqa.embed import Embedder, load_embedder
-from kbqa.index import Index, ensure_index
+from kbqa.progress import Progress, progress_for
 from kbqa.retrieve import Mode, Retriever
 from kbqa.settings import Settings
+from kbqa.store import Index
 
 log = logging.getLogger("kbqa")
 
@@ -23,11 +26,13 @@ class Engine:
         self,
         settings: Settings | None = None,
         embedder: Embedder | None = None,
-        progress: Callable[[int, int], None] | None = None,
+        progress: Progress | None = None,
         say: Callable[[str], None] = log.warning,
     ) -> None:
+        """Load the index, first building it if needed; `progress` defaults to a bar or log lines via `say`."""
         self.settings = settings or Settings.from_env()
         self.embedder = embedder or load_embedder(self.settings.embedder)
+        progress = progress or progress_for(sys.stderr, say)
         self.index: Index = ensure_index(self.settings, self.embedder, progress, say)
         self.retriever = Retriever(self.index, self.embedder, self.settings)
         self.corpus_text = "\n".join(d.text for d in self.index.documents.values())

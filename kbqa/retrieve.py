@@ -13,8 +13,8 @@ import numpy as np
 from kbqa.data import Hit
 from kbqa.embed import Embedder
 from kbqa.errors import QuestionError
-from kbqa.index import Index
 from kbqa.settings import Settings
+from kbqa.store import Index
 from kbqa.text import normalize
 
 Mode = Literal["hybrid", "dense", "bm25"]

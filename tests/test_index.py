@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 from conftest import KB_DOC
 
-from kbqa.index import Index, build, ensure_index, stale_reason
+from kbqa.build import build, ensure_index, stale_reason
+from kbqa.store import Index
 
 EXTRA = "# 补充说明\n\n## 1 智慧灯杆\n某区在主干道部署智慧灯杆三千根,集成照明、监控与充电功能,年节电率达到三成。\n"
 

@@ -22,9 +22,11 @@ import httpx
 import pytest
 from conftest import KB_DOC, free_port
 
+from kbqa.build import _build, build, ensure_index
 from kbqa.engine import Engine
-from kbqa.index import Index, IndexDamaged, _build, build, build_lock, ensure_index, recover
 from kbqa.settings import ROOT, Settings
+from kbqa.store import Index, IndexDamaged
+from kbqa.swap import build_lock, recover
 
 REPORT_DOCS = 1
 # A small Markdown document of our own, so its passages are in no shared cache.
@@ -44,6 +46,13 @@ GROWTH = "# 河湾区年度进展\n\n" + "\n".join(
     for n in range(1, 6)
 )
 PROGRESS = re.compile(r"(\d+)/(\d+) \[")
+# Six sections of five sentences: passages no cache holds, in three batches of the model.
+BRIEF = "# 河湾区季度简报\n\n" + "\n".join(
+    f"## {n} 第{n}季度\n"
+    + "".join(f"河湾区第{n}季度第{k}项指标办结{n * 41 + k}件,同比增长{n + k}%。" for k in range(5))
+    + "\n"
+    for n in range(1, 7)
+)
 
 
 def copy_cache(source: Path, target: Path) -> None:
@@ -138,8 +147,11 @@ class Child:
         return self.proc.returncode
 
 
-def kbqa_build(own: Settings, **env: str) -> Child:
-    return Child(["-m", "kbqa.cli", "build"], env_for(own, **env))
+def kbqa_build(own: Settings, pause_at: str | None = None) -> Child:
+    """`kbqa build`, or (with `pause_at`) the same build held at that stage by tests/pause_build.py."""
+    if pause_at:
+        return Child(["tests/pause_build.py", pause_at], env_for(own))
+    return Child(["-m", "kbqa.cli", "build"], env_for(own))
 
 
 def built_line(stdout: str, own: Settings) -> tuple[int, int, int, int]:
@@ -250,6 +262,37 @@ def test_the_server_rebuilds_a_damaged_index_before_it_listens(own):
     assert Index.load(own.index_dir).manifest["documents"][0]["file"] == KB_DOC.name
 
 
+def test_a_first_start_logs_each_stage_and_the_embedding_progress(own, tmp_path):
+    """No index, no cached passage, stderr a pipe: a line per stage and per tenth of the passages."""
+    _empty(own)
+    (own.kb_dir / "brief.md").write_text(BRIEF, encoding="utf-8")
+    shutil.rmtree(own.index_dir)
+    first = own.replace(cache_dir=tmp_path / "empty-cache")
+    child = Child(["app.py", "--port", str(free_port())], env_for(first))
+    try:
+        child.wait_for(lambda err: "serving on" in err, "the server start")
+    finally:
+        child.proc.send_signal(signal.SIGINT)
+        child.finish(60)
+    index = Index.load(first.index_dir)
+    total = len(index.chunks) + len(index.sentence_vectors)
+    assert (len(index.chunks), total) == (6, 36)
+    lines = [line for line in child.stderr.splitlines() if line.startswith("kbqa: ")]
+    begin = lines.index(f"kbqa: building the index: no index at {first.index_dir} (manifest.json missing)")
+    assert lines[begin + 1 : begin + 9] == [
+        "kbqa: reading 1 document",
+        "kbqa: chunking",
+        "kbqa: embedding 36 new passages (0 from cache)",
+        "kbqa: embedding passages 16/36 (44 %)",  # one line per batch here: each crosses a tenth
+        "kbqa: embedding passages 32/36 (89 %)",
+        "kbqa: embedding passages 36/36 (100 %)",
+        "kbqa: indexing",
+        "kbqa: writing",
+    ]
+    assert lines[begin + 9].startswith("kbqa: serving on ")
+    assert "\r" not in child.stderr  # no bar drawn into a log
+
+
 # ---------------------------------------------------------------- a damaged embedding cache
 
 
@@ -267,7 +310,7 @@ def test_a_truncated_embedding_cache_is_set_aside_and_refilled(small, embedder, 
     good = Index.load(small.index_dir)
     cache = small.cache_dir / "embeddings.sqlite"
     cache.write_bytes(cache.read_bytes()[:5000])
-    with caplog.at_level("WARNING", logger="kbqa.index"):
+    with caplog.at_level("WARNING", logger="kbqa.build"):
         report = build(small, embedder)
     assert caplog.messages == [
         f"the embedding cache {cache} is damaged (database disk image is malformed); "
@@ -397,7 +440,7 @@ def test_killed_build_leaves_a_loadable_index_and_the_next_build_completes(own, 
         child = kbqa_build(own)
         child.wait_for(lambda err: any(a == b for a, b in PROGRESS.findall(err)), "all passages embedded")
     else:
-        child = kbqa_build(own, KBQA_BUILD_PAUSE=stage)
+        child = kbqa_build(own, pause_at=stage)
         child.wait_for(lambda err: f"kbqa: build paused at {stage}" in err, f"the pause at {stage}")
     if stage == "swapping":
         assert not own.index_dir.exists()  # the worst moment: index/ renamed away, the new one not yet in
@@ -457,7 +500,7 @@ def test_a_server_answers_through_a_build_killed_mid_swap_and_a_restart_serves_t
     with LiveServer(create_app(engine, own, with_ui=False)) as live:
         first = httpx.post(f"{live.url}/api/ask", json=question, timeout=60).json()
         (own.kb_dir / "extra.md").write_text(EXTRA, encoding="utf-8")
-        child = kbqa_build(own, KBQA_BUILD_PAUSE="swapping")
+        child = kbqa_build(own, pause_at="swapping")
         child.wait_for(lambda err: "kbqa: build paused at swapping" in err, "the pause mid-swap")
         during = httpx.post(f"{live.url}/api/ask", json=question, timeout=60)
         child.kill()
