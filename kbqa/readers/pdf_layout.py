@@ -48,6 +48,7 @@ class _Context:
     left: float
     right: float
     pitch: dict[float, float] = field(default_factory=dict)
+    indented: bool = False  # paragraphs open with a first-line indent, so an unindented line always runs on
 
 
 def _band(line: Line) -> str | None:
@@ -112,7 +113,9 @@ def context(pages: list[list[Line]]) -> _Context:
             if a.size == b.size and b.top > a.top:
                 pitch[a.size].append(b.top - a.top)
     body_bold = is_bold(fonts.most_common(1)[0][0]) if fonts else False
-    return _Context(size, body_bold, left, right, {s: statistics.median(v) for s, v in pitch.items()})
+    indents = sum(1 for ln in body if 1.5 * size <= ln.x0 - left <= 2.5 * size)
+    medians = {s: statistics.median(v) for s, v in pitch.items()}
+    return _Context(size, body_bold, left, right, medians, indented=indents >= max(3, 0.05 * len(body)))
 
 
 def continues(a: Line, b: Line, ctx: _Context) -> bool:
@@ -123,8 +126,11 @@ def continues(a: Line, b: Line, ctx: _Context) -> bool:
     if b.page == a.page:
         if b.top <= a.top or b.top - a.top > 1.6 * ctx.pitch.get(a.size, 2 * a.size):
             return False
-    elif ends_sentence or b.page != a.page + 1:
+    elif (ends_sentence and not ctx.indented) or b.page != a.page + 1:
         return False
+    full = a.x0 <= ctx.left + a.size and a.x1 >= ctx.right - a.size
+    if full and not ends_sentence and abs((b.x0 + b.x1) - (ctx.left + ctx.right)) < 2 * b.size:
+        return True  # a centred title wrapped onto a second line
     if b.x0 > ctx.left + 0.5 * b.size or a.x0 > ctx.left + 4 * a.size:  # b indented; a centred or set right
         return False
     if a.x1 < ctx.right - (0.35 if ends_sentence else 1.2) * a.size:

@@ -88,8 +88,19 @@ def _bold_prefix(chars: list[dict]) -> list[dict]:
     return chars[:end]
 
 
+def _deduped(chars: list[dict]) -> list[dict]:
+    """Each glyph once: fake bold and some ligatures (Chromium's `——`) draw the same text twice in one place."""
+    out = []
+    for c in chars:
+        last = out[-1] if out else None
+        if last and c["text"] == last["text"] and abs(c["x0"] - last["x0"]) < 1 and abs(c["x1"] - last["x1"]) < 1:
+            continue
+        out.append(c)
+    return out
+
+
 def make_line(chars: list[dict], page: int, page_height: float) -> Line | None:
-    chars = sorted((c for c in chars if c.get("upright", True)), key=lambda c: c["x0"])
+    chars = _deduped(sorted((c for c in chars if c.get("upright", True)), key=lambda c: c["x0"]))
     visible = [c for c in chars if c["text"].strip()]
     if not visible:
         return None
