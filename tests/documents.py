@@ -189,3 +189,58 @@ NEWS_HTML = """<!DOCTYPE html>
 <aside>相关文章</aside><form><input type="text" value="搜索"></form>
 <footer>版权所有：中国政府网</footer><script>var tracker = 1;</script><style>p { color: red }</style>
 </body></html>"""
+
+
+def make_styled_docx(path: Path) -> Path:
+    """Word features the real files do not all show, written into python-docx's template by hand.
+
+    A custom style carrying an outline level, a style based on Heading 2, Chinese
+    auto-numbering (`一、` / `（1）`) that restarts at 五 in a second list instance, a content
+    control showing its placeholder, hidden text, a table with a vertically merged cell.
+    """
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    styles = document.styles
+    chapter = styles.add_style("章标题", WD_STYLE_TYPE.PARAGRAPH)
+    chapter.element.get_or_add_pPr().append(parse_xml(f'<w:outlineLvl {nsdecls("w")} w:val="0"/>'))
+    styles.add_style("任务标题", WD_STYLE_TYPE.PARAGRAPH).base_style = styles["Heading 2"]
+    numbering = document.part.numbering_part.element
+    numbering.insert(0, parse_xml(
+        f'<w:abstractNum {nsdecls("w")} w:abstractNumId="90">'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>'
+        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="（%2）"/></w:lvl>'
+        "</w:abstractNum>"))  # fmt: skip
+    numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+    numbering.append(parse_xml(
+        f'<w:num {nsdecls("w")} w:numId="91"><w:abstractNumId w:val="90"/>'
+        '<w:lvlOverride w:ilvl="0"><w:startOverride w:val="5"/></w:lvlOverride></w:num>'))  # fmt: skip
+
+    def numbered(text: str, num: int, level: int, style: str | None = None) -> None:
+        p = document.add_paragraph(text, style=style)
+        p._p.get_or_add_pPr().append(parse_xml(
+            f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="{num}"/></w:numPr>'))  # fmt: skip
+
+    document.add_paragraph("总则", style="章标题")
+    document.add_paragraph("任务", style="任务标题")
+    numbered("总体要求", 90, 0, "章标题")
+    numbered("坚持稳中求进", 90, 1)
+    numbered("坚持以进促稳", 90, 1)
+    numbered("主要任务", 90, 0, "章标题")
+    numbered("先立后破", 90, 1)
+    numbered("保障措施", 91, 0, "章标题")
+    p = document.add_paragraph("可见文字")
+    hidden = p.add_run("隐藏文字")
+    hidden.font.hidden = True
+    p._p.append(parse_xml(
+        f'<w:sdt {nsdecls("w")}><w:sdtPr><w:showingPlcHdr/></w:sdtPr>'
+        "<w:sdtContent><w:r><w:t>单击或点击此处输入文字。</w:t></w:r></w:sdtContent></w:sdt>"))  # fmt: skip
+    table = document.add_table(rows=3, cols=2)
+    for (r, c), text in {(0, 0): "地区", (0, 1): "目标", (1, 0): "东部", (1, 1): "5%", (2, 1): "6%"}.items():
+        table.cell(r, c).text = text
+    table.cell(1, 0).merge(table.cell(2, 0))
+    document.save(path)
+    return path

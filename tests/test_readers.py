@@ -416,3 +416,21 @@ def test_every_reader_is_reachable_from_read_file(tmp_path):
     page = tmp_path / "page.htm"
     page.write_text("<p>正文</p>", encoding="utf-8")
     assert read_file(page, LIMIT).blocks == [Block("paragraph", "正文")]
+
+
+def test_word_styles_numbering_placeholders_and_merged_cells(tmp_path):
+    reading = read_file(documents.make_styled_docx(tmp_path / "styled.docx"), LIMIT)
+    assert [(b.kind, b.level, b.text) for b in reading.blocks] == [
+        ("heading", 1, "总则"),  # a custom style whose outline level says so
+        ("heading", 2, "任务"),  # a style based on Heading 2
+        ("heading", 1, "一、总体要求"),
+        ("paragraph", None, "（1）坚持稳中求进"),
+        ("paragraph", None, "（2）坚持以进促稳"),
+        ("heading", 1, "二、主要任务"),
+        ("paragraph", None, "（1）先立后破"),  # restarts under a new level-0 number
+        ("heading", 1, "五、保障措施"),  # a second list instance starting at 5
+        ("paragraph", None, "可见文字"),  # hidden text and a placeholder dropped
+        ("table_row", None, "地区 | 目标"),
+        ("table_row", None, "东部 | 5%"),
+        ("table_row", None, "6%"),  # the merged cell is not repeated
+    ]
