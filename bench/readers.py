@@ -1,0 +1,63 @@
+"""Seconds per 10,000 characters read, per format, on the test files.
+
+    python -m bench.readers [--repeat N]
+
+Reads the four published files and the 2024 work report as .txt, .md, .html, .docx and .pdf
+(the last two made as the tests make them, Chromium printing the PDF), each `--repeat`
+times, and prints one line per file: format, characters of block text, best seconds, and
+seconds per 10,000 characters. No asserts: docs/benchmarks.md quotes the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from kbqa.readers import read_file
+from tests import documents
+from tests.conftest import DATA
+
+LIMIT = 50 * 2**20
+
+
+def made_files(folder: Path) -> list[Path]:
+    lines = documents.report_lines()
+    txt = folder / "gov_report_2024.txt"
+    txt.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    md = folder / "gov_report_2024.md"
+    marks = {"h1": "## ", "h2": "### "}
+    plan = [marks.get(kind, "") + text for kind, text in documents.report_plan() if kind != "table"]
+    md.write_text("\n\n".join(plan) + "\n", encoding="utf-8")
+    page = folder / "gov_report_2024.html"
+    page.write_text(documents.report_html(), encoding="utf-8")
+    docx = documents.make_report_docx(folder / "gov_report_2024.docx")
+    pdf = documents.make_report_pdf(folder / "gov_report_2024.pdf")
+    return [txt, md, page, docx, pdf]
+
+
+def measure(path: Path, repeat: int) -> tuple[str, int, float]:
+    best, chars, fmt = float("inf"), 0, ""
+    for _ in range(repeat):
+        start = time.perf_counter()
+        reading = read_file(path, LIMIT)
+        best = min(best, time.perf_counter() - start)
+        chars, fmt = sum(len(b.text) for b in reading.blocks), reading.format
+    return fmt, chars, best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        files = [*sorted((DATA / "files").iterdir()), *made_files(Path(tmp))]
+        print(f"{'file':44} {'format':6} {'chars':>7} {'seconds':>8} {'s/10k chars':>11}")
+        for path in files:
+            fmt, chars, seconds = measure(path, args.repeat)
+            print(f"{path.name:44} {fmt:6} {chars:7d} {seconds:8.4f} {seconds * 10_000 / max(chars, 1):11.4f}")
+
+
+if __name__ == "__main__":
+    main()
