@@ -87,7 +87,7 @@ def cmd_build(settings: Settings, args) -> int:
 
 
 def cmd_ask(settings: Settings, args) -> int:
-    from kbqa.api_schema import answer_to_json
+    from kbqa.api.schema import answer_to_json
 
     engine = _engine(settings)
     top_k = args.top_k or settings.top_k
@@ -103,7 +103,7 @@ def cmd_ask(settings: Settings, args) -> int:
         return 0
     answer = engine.answer(args.question, [], top_k)
     if args.json:
-        print(json.dumps(answer_to_json(answer), ensure_ascii=False, indent=1))
+        print(json.dumps(answer_to_json(answer, engine.index.documents), ensure_ascii=False, indent=1))
         return 0
     print(answer.text)
     print()
@@ -126,7 +126,7 @@ def cmd_eval(settings: Settings, args) -> int:
 
 
 def cmd_serve(settings: Settings, args) -> int:
-    from kbqa.server import serve
+    from kbqa.api.app import serve
 
     serve(settings)
     return 0

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from kbqa.answer import QuestionError
-from kbqa.api_schema import answer_to_json
+from kbqa.api.schema import answer_to_json
 from kbqa.data import Document, Section
 from kbqa.study import BLANK, PracticeQuestion, make_questions
 
@@ -88,7 +88,7 @@ CSS = (
     ".dark .gradio-container .kbqa .kbqa-muted, .dark .gradio-container .kbqa .kbqa-resolved"
     " { color: var(--neutral-400); }\n" + _SCOPED_CSS.replace("& ", ".gradio-container .kbqa ")
 )
-# Gradio's own `css`/`js`/`head` arguments belong to `mount_gradio_app`, which `kbqa.server`
+# Gradio's own `css`/`js`/`head` arguments belong to `mount_gradio_app`, which `kbqa.api.app`
 # owns; a component's `head` reaches the page too, so the page-wide style and language go there.
 HEAD = f"<style>{CSS}</style><script>document.documentElement.lang = 'zh-CN';</script>"
 
@@ -470,7 +470,7 @@ def _ask_tab(engine, documents: dict[str, Document]) -> _Ask:
         except Exception:  # the user gets a sentence, the log gets the traceback
             log.exception("answering %r failed", text)
             return notice("系统暂时无法回答,请稍后再试。", "error"), gr.update(), past, gr.update()
-        data = answer_to_json(result)
+        data = answer_to_json(result, documents)
         cited = {int(n) for n in _MARKER.findall(data["answer"])}
         sources = [f"{p['section']} {p['title']}" for p in data["passages"] if p["n"] in cited]
         past = [*past, {"question": result.question, "answer": data["answer"], "sources": sources}]

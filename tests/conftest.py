@@ -58,7 +58,7 @@ class LiveServer:
     def __init__(self, app) -> None:
         import uvicorn
 
-        from kbqa.server import server_config
+        from kbqa.api.app import server_config
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -83,7 +83,7 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def server(engine, settings):
     """The full app (API, Gradio UI, widget) on a free loopback port."""
-    from kbqa.server import create_app
+    from kbqa.api.app import create_app
 
     with LiveServer(create_app(engine, settings)) as live:
         yield live

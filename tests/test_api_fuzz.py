@@ -1,7 +1,8 @@
 """The HTTP API under hostile requests: fuzzed from its own OpenAPI document, then the classic bad bodies.
 
-Every bad request must get a JSON 4xx of the documented shape `{"error": {"code", "message"}}`;
-nothing may get a 500 or a response that breaks the published schema.
+Every bad request must get a JSON 4xx of the documented shape `{"error": {"code", "message", "display"}}`;
+nothing may get a 500 or a response that breaks the published schema. The fuzzing is derandomized:
+a failure replays on the next run.
 """
 
 from __future__ import annotations
@@ -11,19 +12,20 @@ import json
 from urllib.parse import urlparse
 
 import httpx
+import hypothesis
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from kbqa.api_schema import ErrorResponse
-from kbqa.server import MAX_BODY_BYTES
-from kbqa.text import visible
+from kbqa.api.schema import ErrorResponse
+from kbqa.text import clean_spaces, visible
 
 QUESTION = "杭州城市大脑整合了多少个部门的数据?"
 LIMIT = 500  # Settings.max_question_chars
-FUZZ = settings(max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+FUZZ = hypothesis.settings(max_examples=150, deadline=None, database=None, derandomize=True,
+                           suppress_health_check=list(HealthCheck))
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +38,8 @@ def assert_json_error(response, status: int, code: str | None = None) -> dict:
     assert response.headers["content-type"] == "application/json"
     body = response.json()
     ErrorResponse.model_validate(body)
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
-    assert body["error"]["message"] and "Traceback" not in response.text
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "display"}
+    assert body["error"]["message"] and body["error"]["display"] and "Traceback" not in response.text
     if code is not None:
         assert body["error"]["code"] == code
     return body["error"]
@@ -46,23 +48,26 @@ def assert_json_error(response, status: int, code: str | None = None) -> dict:
 # ---------------------------------------------------------------- schema-driven (schemathesis)
 
 
-def test_schema_valid_requests_are_answered_or_refused_by_documented_rule(api_schema):
-    """Positive data from the schema: 200, or the two rules the schema cannot express (visible text, length)."""
+def test_schema_valid_requests_are_answered_or_refused_by_documented_rule(api_schema, engine):
+    """Positive data from the schema: 200, or the rules the schema cannot express (visible text, length, doc id)."""
 
     @FUZZ
     @given(case=api_schema.as_strategy(GenerationMode.POSITIVE))
     def run(case):
-        # A schema-valid question may still be blank or too long; that is checked below, exactly.
+        # A schema-valid question may still be blank, too long or name no document; checked below, exactly.
         response = case.call_and_validate(excluded_checks=[positive_data_acceptance])
         if response.status_code == 200:
             return
         assert (case.method, case.path) == ("POST", "/api/ask"), response.text
-        question = case.body["question"]
+        question, doc = case.body["question"], case.body.get("doc")
         code = response.json()["error"]["code"]
-        if not visible(question):
+        if not visible(question):  # the server's own rule: invisible (Cc, Cf, ...) and blank characters
             assert (response.status_code, code) == (400, "empty_question")
+        elif len(clean_spaces(question)) > LIMIT:
+            assert (response.status_code, code) == (413, "question_too_long")
         else:
-            assert len(question) > LIMIT and (response.status_code, code) == (413, "question_too_long")
+            assert doc is not None and doc not in engine.index.documents, response.text
+            assert (response.status_code, code) == (422, "unknown_document")
 
     run()
 
@@ -111,12 +116,15 @@ def post(server, content: bytes | str, content_type: str | None = "application/j
         (b'{"question": "a", "history": "x"}', 400, "invalid_field"),
         (b'{"question": "a", "history": [1]}', 400, "invalid_field"),
         (b'{"question": "a", "extra": 1}', 400, "invalid_field"),
+        (b'{"question": "a", "doc": 7}', 400, "invalid_field"),
+        (b'{"question": "a", "doc": ["smart-city-report-2025"]}', 400, "invalid_field"),
         (b'{"question": "a", "top_k": 0}', 422, "out_of_range"),
         (b'{"question": "a", "top_k": 21}', 422, "out_of_range"),
         (json.dumps({"question": "a", "history": ["b"] * 51}).encode(), 422, "out_of_range"),
         (b'{"question": ""}', 400, "empty_question"),
         (b'{"question": "\\u0000\\ud800\\u3000 \\t"}', 400, "empty_question"),
         (json.dumps({"question": "问" * (LIMIT + 1)}).encode(), 413, "question_too_long"),
+        (b'{"question": "a", "doc": "no-such-report"}', 422, "unknown_document"),
     ],
     ids=lambda v: v[:40].decode("utf-8", "replace") if isinstance(v, bytes) else str(v),
 )
@@ -157,21 +165,24 @@ def padded(size: int) -> bytes:
     return data
 
 
-def test_a_body_of_exactly_the_limit_is_answered(server):
-    r = post(server, padded(MAX_BODY_BYTES))
+def test_a_body_of_exactly_the_limit_is_answered(server, settings):
+    r = post(server, padded(settings.max_body_bytes))
     assert r.status_code == 200, r.text
     assert r.json()["passages"]
 
 
-def test_an_oversized_declared_body_gets_413(server):
-    assert_json_error(post(server, padded(MAX_BODY_BYTES + 1)), 413, "body_too_large")
-    assert_json_error(post(server, b"x" * (5 * MAX_BODY_BYTES)), 413, "body_too_large")
+def test_an_oversized_declared_body_gets_413(server, settings):
+    limit = settings.max_body_bytes
+    error = assert_json_error(post(server, padded(limit + 1)), 413, "body_too_large")
+    assert error == {"code": "body_too_large", "message": f"request body is over {limit} bytes",
+                     "display": "提交的内容太大了。"}
+    assert_json_error(post(server, b"x" * (5 * limit)), 413, "body_too_large")
 
 
-def test_an_oversized_chunked_body_gets_413(server):
+def test_an_oversized_chunked_body_gets_413(server, settings):
     """No Content-Length: the limit holds on the bytes as they stream in."""
-    data = padded(MAX_BODY_BYTES + 1)
-    for step in (65_536, MAX_BODY_BYTES + 1):
+    data = padded(settings.max_body_bytes + 1)
+    for step in (65_536, settings.max_body_bytes + 1):
         r = httpx.post(f"{server.url}/api/ask", content=(data[i : i + step] for i in range(0, len(data), step)),
                        headers={"Content-Type": "application/json"}, timeout=60)
         assert "content-length" not in r.request.headers and r.request.headers["transfer-encoding"] == "chunked"

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kbqa.answer import QuestionError
-from kbqa.api_schema import AskResponse, answer_to_json
+from kbqa.api.schema import AskResponse, answer_to_json
 from kbqa.data import Answer
 
 LIMIT = 500  # Settings.max_question_chars
@@ -73,7 +73,7 @@ def check(engine, question: str, history: list[str], top_k: int | None) -> None:
         assert result.text and {int(n) for n in re.findall(r"\[(\d+)\]", result.text)} <= {
             c.n for c in result.citations
         }
-    body = answer_to_json(result)
+    body = answer_to_json(result, engine.index.documents)
     AskResponse.model_validate(body)
     json.dumps(body, ensure_ascii=False).encode("utf-8")  # no lone surrogate reaches the wire
 

@@ -493,7 +493,7 @@ def test_build_killed_while_embedding_keeps_what_it_embedded(own, embedder):
 def test_a_server_answers_through_a_build_killed_mid_swap_and_a_restart_serves_the_last_good_index(own, embedder):
     from conftest import LiveServer
 
-    from kbqa.server import create_app
+    from kbqa.api.app import create_app
 
     question = {"question": "杭州城市大脑整合了多少个部门的数据?"}
     engine = Engine(own, embedder)

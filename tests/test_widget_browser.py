@@ -17,7 +17,7 @@ import pytest
 from conftest import LiveServer
 from playwright.sync_api import Page, expect
 
-from kbqa.server import create_app
+from kbqa.api.app import create_app
 from kbqa.settings import Settings
 
 TITLE = "智慧城市报告问答"
@@ -282,6 +282,14 @@ def test_widget_says_when_the_server_limits_questions(page, engine, settings, si
         reply = ask(page, QUESTION)
         expect(reply).to_have_text(re.compile(r"^提问太频繁了,请 (5\d|60) 秒后再试。$"))
         expect(reply).to_have_attribute("role", "alert")
+
+
+def test_widget_shows_the_servers_own_sentence_for_a_refused_question(page, site, api):
+    page.goto(site.put("long.html", host_page(f"{api.url}/widget.js", f'data-title="{TITLE}" data-open="true"')))
+    reply = ask(page, "问" * 501)
+    expect(reply).to_have_text("问题太长了:现在有 501 个字,最多 500 个字。请删减后再提问。")  # the server's `display`
+    expect(reply).to_have_attribute("role", "alert")
+    expect(panel(page).get_by_role("button", name="发送")).to_be_enabled()
 
 
 def test_keyboard_enter_sends_shift_enter_breaks_line_escape_closes(page, site, api):

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from conftest import LiveServer
 
-from kbqa.server import create_app
+from kbqa.api.app import create_app
 from kbqa.settings import Settings
 
 SITE = "https://reports.example.org"
@@ -45,11 +45,15 @@ def test_listed_origin_gets_an_answer_and_cors_headers(guarded, origin):
 
 def test_listed_origin_preflight(guarded):
     r = httpx.options(f"{guarded.url}/api/ask", headers={"Origin": SITE, **PREFLIGHT}, timeout=30)
-    assert r.status_code == 204
+    assert r.status_code == 200  # Starlette's CORSMiddleware answers preflights
     assert r.headers["access-control-allow-origin"] == SITE
     assert r.headers["access-control-allow-methods"] == "POST, GET, OPTIONS"
-    assert r.headers["access-control-allow-headers"] == "Content-Type"
+    # The CORS-safelisted headers, and the two a client sets itself: JSON, and an API key.
+    assert r.headers["access-control-allow-headers"] == (
+        "Accept, Accept-Language, Authorization, Content-Language, Content-Type"
+    )
     assert r.headers["access-control-max-age"] == "600"
+    assert r.headers["vary"].split(", ")[0] == "Origin"
 
 
 @pytest.mark.parametrize(
@@ -65,6 +69,7 @@ def test_other_origins_are_refused_without_cors_headers(guarded, method, path, o
     assert r.json() == {"error": {
         "code": "origin_not_allowed",
         "message": f"origin {origin} may not use this API; the server's KBQA_ALLOWED_ORIGINS must list it",
+        "display": "此网站未获授权使用该问答服务。",
     }}
     assert not any(name.startswith("access-control-") for name in r.headers)
 
@@ -101,14 +106,15 @@ def test_embed_frame_ancestors_default_to_the_servers_own_origin(engine):
 def test_rate_limit_answers_429_with_retry_after(limited):
     headers = {"Origin": SITE}
     for _ in range(3):  # preflights are not questions and do not count
-        assert httpx.options(f"{limited.url}/api/ask", headers={**headers, **PREFLIGHT}, timeout=30).status_code == 204
+        assert httpx.options(f"{limited.url}/api/ask", headers={**headers, **PREFLIGHT}, timeout=30).status_code == 200
     for _ in range(2):
         assert httpx.post(f"{limited.url}/api/ask", json=QUESTION, headers=headers, timeout=30).status_code == 200
     r = httpx.post(f"{limited.url}/api/ask", json=QUESTION, headers=headers, timeout=30)
     assert r.status_code == 429
     wait = int(r.headers["retry-after"])
     assert 50 <= wait <= 60
-    assert r.json() == {"error": {"code": "rate_limited", "message": f"too many questions; try again in {wait} s"}}
+    assert r.json() == {"error": {"code": "rate_limited", "message": f"too many questions; try again in {wait} s",
+                                  "display": f"提问太频繁了,请 {wait} 秒后再试。"}}
     # The widget on a listed site must be able to read the 429 and its Retry-After.
     assert r.headers["access-control-allow-origin"] == SITE
     assert r.headers["access-control-expose-headers"] == "Retry-After"
@@ -166,3 +172,15 @@ def test_behind_a_trusted_proxy_each_visitor_has_their_own_rate_limit(proxied):
 def test_without_trusted_proxies_x_forwarded_for_is_ignored(engine, settings):
     with LiveServer(create_app(engine, settings.replace(rate_limit=2), with_ui=False)) as live:
         assert [_ask_as(live, f"203.0.113.{n}") for n in range(3)] == [200, 200, 429]
+
+
+def test_a_listed_site_can_read_the_servers_refusals(guarded, settings):
+    """Errors carry the CORS headers too, so the widget can show the server's `display` sentence."""
+    too_large = httpx.post(f"{guarded.url}/api/ask", content=b"x" * (settings.max_body_bytes + 1),
+                           headers={"Origin": SITE, "Content-Type": "application/json"}, timeout=30)
+    empty = httpx.post(f"{guarded.url}/api/ask", json={"question": ""}, headers={"Origin": SITE}, timeout=30)
+    for r, code in ((too_large, "body_too_large"), (empty, "empty_question")):
+        assert r.json()["error"]["code"] == code
+        assert r.headers["access-control-allow-origin"] == SITE
+        assert r.headers["x-content-type-options"] == "nosniff"
+    assert empty.json()["error"]["display"] == "请先输入问题:问题不能为空。"

@@ -42,9 +42,6 @@
     rateLimited: "提问太频繁了,请 {s} 秒后再试。",
     rateLimitedSoon: "提问太频繁了,请稍后再试。",
     timeout: "服务器响应超时,请稍后再试。",
-    tooLong: "问题太长了,请精简后再问。",
-    empty: "请输入问题。",
-    invalid: "服务器无法处理这个问题:",
     serverError: "服务器出错了,请稍后再试。",
     httpError: "服务器返回了错误(HTTP {status})。",
   };
@@ -438,16 +435,15 @@
   }
 
   function failure(status, body, retryAfter) {
+    // The server says what went wrong in `display`, in the visitor's language; the widget's own
+    // sentences are for what it cannot read from a body.
     var error = (body && body.error) || {};
-    var code = String(error.code || "");
+    if (status === 403 || error.code === "origin_not_allowed") return notAllowed();  // with the hint for the site's admin
+    if (typeof error.display === "string" && error.display) return { error: error.display };
     if (status === 429) {
-      var seconds = parseInt(retryAfter, 10) || parseInt((String(error.message || "").match(/(\d+)\s*s/) || [])[1], 10);
+      var seconds = parseInt(retryAfter, 10);
       return { error: seconds ? TEXT.rateLimited.replace("{s}", seconds) : TEXT.rateLimitedSoon };
     }
-    if (status === 403 || code === "origin_not_allowed") return notAllowed();
-    if (status === 413) return { error: TEXT.tooLong };
-    if (code === "empty_question") return { error: TEXT.empty };
-    if (status === 400 || status === 422) return { error: TEXT.invalid + String(error.message || code) };
     if (status >= 500) return { error: TEXT.serverError };
     return { error: TEXT.httpError.replace("{status}", status) };
   }
