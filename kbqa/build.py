@@ -126,13 +126,13 @@ def _read_documents(
 ) -> tuple[list[tuple[Source, Document]], list[dict]]:
     """The usable documents of kb/, and the files that could not be used (remembered, not retried)."""
     reached("read")
-    sources, errors = list_sources(settings.kb_dir)
+    sources, errors = list_sources(settings.kb_dir, settings.max_document_bytes)
     progress.stage(f"reading {len(sources)} document{'' if len(sources) == 1 else 's'}")
     report.skipped = list(errors)
     documents, unusable = [], []
     for source in sources:
         try:
-            documents.append((source, read_source(source)))
+            documents.append((source, read_source(source, settings.max_document_bytes)))
         except (ValueError, OSError) as exc:
             report.skipped.append(str(exc))
             unusable.append({"file": source.path.name, "sha256": source.sha256, "error": str(exc)})

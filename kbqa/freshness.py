@@ -34,7 +34,7 @@ def stale_reason(settings: Settings, embedder_name: str, folder: Path | None = N
         return f"embedder changed ({manifest['embedder']['name']} -> {embedder_name})"
     if manifest["chunking"] != chunking(settings):
         return "chunk settings or cleaning code changed"
-    sources, errors = list_sources(settings.kb_dir)
+    sources, errors = list_sources(settings.kb_dir, settings.max_document_bytes)
     built = {d["file"]: d["sha256"] for d in manifest["documents"]}
     built.update({s["file"]: s["sha256"] for s in manifest.get("skipped", [])})
     now = {s.path.name: s.sha256 for s in sources}

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from kbqa.data import Block, Document
+from kbqa.data import Document
+from kbqa.readers import SUFFIXES, DocumentError, read_bytes, read_file
 from kbqa.structure import build_document
 
-SUFFIXES = {".txt": "txt", ".md": "md"}
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 
 
@@ -27,10 +27,12 @@ def doc_id_for(path: Path) -> str:
     return re.sub(r"[^\w.-]+", "-", path.stem).strip("-") or "document"
 
 
-def list_sources(kb_dir: Path) -> tuple[list[Source], list[str]]:
-    """The .txt/.md files of kb/ (sorted), and one message per file that cannot be read."""
+def list_sources(kb_dir: Path, max_bytes: int = MAX_DOCUMENT_BYTES) -> tuple[list[Source], list[str]]:
+    """The document files of kb/ (sorted), and one message per file that cannot be read."""
     if not kb_dir.is_dir():
-        raise FileNotFoundError(f"knowledge-base folder {kb_dir} does not exist; put .txt or .md files there")
+        raise FileNotFoundError(
+            f"knowledge-base folder {kb_dir} does not exist; put documents there ({' '.join(sorted(SUFFIXES))})"
+        )
     sources, errors, seen = [], [], set()
     for path in sorted(kb_dir.iterdir()):
         if path.name.startswith(".") or path.suffix.lower() not in SUFFIXES:
@@ -39,8 +41,8 @@ def list_sources(kb_dir: Path) -> tuple[list[Source], list[str]]:
             errors.append(f"{path.name}: not a regular file (a folder, a broken link or a device)")
             continue
         try:
-            if path.stat().st_size > MAX_DOCUMENT_BYTES:
-                errors.append(f"{path.name}: larger than {MAX_DOCUMENT_BYTES // 2**20} MiB")
+            if path.stat().st_size > max_bytes:
+                errors.append(f"{path.name}: larger than {max_bytes / 2**20:.3g} MiB")
                 continue
             data = path.read_bytes()
         except OSError as exc:
@@ -55,46 +57,16 @@ def list_sources(kb_dir: Path) -> tuple[list[Source], list[str]]:
     return sources, errors
 
 
-def read_source(source: Source) -> Document:
-    """Read and clean one document; ValueError with the file's name when it is unusable."""
-    data = source.path.read_bytes()
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise ValueError(f"{source.path.name}: larger than {MAX_DOCUMENT_BYTES // 2**20} MiB")
-    try:
-        raw = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        at = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)  # the offset in the file, BOM included
-        raise ValueError(f"{source.path.name}: not UTF-8 text (byte {at})") from None
-    if "\x00" in raw:
-        raise ValueError(f"{source.path.name}: binary data, not text")
-    doc = document_from_text(raw, source.doc_id, SUFFIXES[source.path.suffix.lower()])
+def read_source(source: Source, max_bytes: int = MAX_DOCUMENT_BYTES) -> Document:
+    """Read and structure one document; ValueError (`name: reason`) when it is unusable."""
+    reading = read_file(source.path, max_bytes)
+    doc = build_document(reading.blocks, source.doc_id, reading.title, reading.format)
     if not any(s.has_text for s in doc.sections):
-        raise ValueError(f"{source.path.name}: no text after cleaning")
-    return doc
+        raise DocumentError(f"{source.path.name}: no text after cleaning")
+    return replace(doc, meta=reading.meta | doc.meta | {"file": source.path.name})
 
 
 def document_from_text(raw: str, doc_id: str, fmt: str = "txt") -> Document:
-    """A document from the text of a .txt or .md file."""
-    return build_document(text_blocks(raw, fmt), doc_id, fmt=fmt)
-
-
-def text_blocks(raw: str, fmt: str = "txt") -> list[Block]:
-    """Lines as paragraphs (paragraphs separated by blank lines, where the file does that); `#` headings in Markdown."""
-    raw = raw.replace("\r\n", "\n")
-    paragraphs = raw.split("\n\n") if raw.count("\n\n") * 3 >= raw.count("\n") else raw.split("\n")
-    blocks = []
-    for para in paragraphs:
-        lines = [line.strip() for line in para.split("\n") if line.strip()]
-        if fmt == "md" and lines and re.match(r"#{1,6}\s", lines[0]) and len(lines) == 1:
-            level = len(lines[0]) - len(lines[0].lstrip("#"))
-            blocks.append(Block("heading", lines[0][level:].strip(), level=level))
-        elif fmt == "md":
-            blocks += [_md_line(line) for line in lines]
-        elif lines:
-            blocks.append(Block("paragraph", "".join(lines) if fmt == "txt" else " ".join(lines)))
-    return blocks
-
-
-def _md_line(line: str) -> Block:
-    m = re.match(r"(#{1,6})\s+(.*)", line)
-    return Block("heading", m.group(2).strip(), level=len(m.group(1))) if m else Block("paragraph", line)
+    """A document from the text of a .txt or .md file (for tests and tools)."""
+    reading = read_bytes(raw.encode("utf-8"), fmt)
+    return build_document(reading.blocks, doc_id, reading.title, reading.format)
