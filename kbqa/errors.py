@@ -23,6 +23,7 @@ KINDS: dict[str, Kind] = {
     "invalid_question": Kind(400, "无法识别这个问题,请换一种说法再试。"),
     "invalid_top_k": Kind(422, "引用段落的数量必须在 1 到 {limit} 之间。"),
     "unknown_document": Kind(422, "知识库中没有这份文档,请从列表中重新选择。"),
+    "model_not_found": Kind(404, "没有这个模型,请在模型列表中选择。"),
     # feedback on an answer
     "invalid_vote": Kind(422, "评价只能是“有帮助”(up)或“没帮助”(down)。"),
     "comment_too_long": Kind(413, "意见太长了:现在有 {chars} 个字,最多 {limit} 个字。请删减后再提交。"),

@@ -11,7 +11,7 @@ import sys
 import uvicorn
 from fastapi import FastAPI
 
-from kbqa.api import routes, widget
+from kbqa.api import openai, routes, widget
 from kbqa.api.errors import HANDLERS
 from kbqa.api.middleware import middleware
 from kbqa.api.ratelimit import RateLimiter
@@ -28,6 +28,7 @@ def create_app(engine, settings: Settings | None = None, with_ui: bool = True) -
                   exception_handlers=HANDLERS, middleware=middleware(settings))
     app.state.engine, app.state.settings, app.state.limiter = engine, settings, limiter
     app.include_router(routes.router(engine, settings, limiter))
+    app.include_router(openai.router(engine, settings, limiter))
     app.include_router(widget.router(settings))
     # The two below answer every path not matched yet, so routers go above them.
     routes.add_fallback(app)
@@ -48,7 +49,8 @@ def describe(engine, settings: Settings) -> str:
         f"Questions are limited to {settings.max_question_chars} characters, `top_k` to 1-{settings.max_top_k} "
         f"(default {settings.top_k}), `history` to {settings.max_history} turns, request bodies to "
         f"{settings.max_body_bytes} bytes, and `POST /api/ask` to {settings.rate_limit} requests per client "
-        f"per {settings.rate_window_s:g} s (429 with Retry-After beyond that). Errors are "
+        f"per {settings.rate_window_s:g} s (429 with Retry-After beyond that). OpenAI's clients use "
+        "`/v1/chat/completions` and `/v1/models` (model `kbqa`, errors in OpenAI's shape). Errors are "
         '`{"error": {"code", "message", "display"}}`: `message` in English for developers, '
         "`display` in Chinese for the people using the page."
     )

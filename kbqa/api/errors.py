@@ -1,4 +1,8 @@
-"""Every failure as `{"error": {"code", "message", "display"}}`; statuses and sentences come from kbqa.errors."""
+"""Every failure as `{"error": {"code", "message", "display"}}`; statuses and sentences come from kbqa.errors.
+
+Under /v1/ the same failures take OpenAI's shape, `{"error": {"message", "type", "code", "param"}}`,
+so OpenAI's clients raise their usual exceptions.
+"""
 
 from __future__ import annotations
 
@@ -19,11 +23,21 @@ FIELD_ERRORS = ("missing", "string_type", "extra_forbidden", "list_type", "int_t
 HTTP_CODES = {400: "malformed_body", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
               413: "body_too_large", 415: "unsupported_media_type", 429: "rate_limited", 503: "unavailable"}
 SEND_JSON = 'send a JSON object such as {"question": "…"}'
+V1 = "/v1/"  # the OpenAI-compatible API
+OPENAI_TYPES = {401: "authentication_error", 429: "rate_limit_error"}  # other 4xx: invalid_request_error
 
 
-def error_response(code: str, message: str, headers: dict[str, str] | None = None, **context: object) -> JSONResponse:
-    """The error `code` with its status; `context` fills the Chinese sentence (`seconds=30`)."""
-    body = {"error": {"code": code, "message": message, "display": display(code, **context)}}
+def error_response(code: str, message: str, headers: dict[str, str] | None = None, path: str = "",
+                   **context: object) -> JSONResponse:
+    """The error `code` with its status; `context` fills the Chinese sentence (`seconds=30`).
+
+    Under /v1/ (`path`) it takes OpenAI's shape, its `type` from the status.
+    """
+    if path.startswith(V1):
+        kind = "server_error" if status(code) >= 500 else OPENAI_TYPES.get(status(code), "invalid_request_error")
+        body = {"error": {"message": message, "type": kind, "code": code, "param": None}}
+    else:
+        body = {"error": {"code": code, "message": message, "display": display(code, **context)}}
     return JSONResponse(body, status_code=status(code), headers=headers)
 
 
@@ -34,20 +48,20 @@ def error_responses(*statuses: int) -> dict[int, dict]:
 
 async def kbqa_error(request: Request, exc: KbqaError) -> JSONResponse:
     """A refusal the pipeline (or a route) named itself, such as `QuestionError`."""
-    return error_response(exc.code, str(exc), getattr(exc, "headers", None), **exc.context)
+    return error_response(exc.code, str(exc), getattr(exc, "headers", None), request.url.path, **exc.context)
 
 
 async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
     """The body as pydantic judged it: one of three codes, naming the first field at fault."""
-    problems = exc.errors()
+    problems, path = exc.errors(), request.url.path
     first = problems[0] if problems else {}
     where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
     kind = str(first.get("type", ""))
     if kind in ("json_invalid", "model_attributes_type") or where == "body":
-        return error_response("malformed_body", f"{SEND_JSON}: {first.get('msg', '')}")
+        return error_response("malformed_body", f"{SEND_JSON}: {first.get('msg', '')}", path=path)
     if kind in FIELD_ERRORS:
-        return error_response("invalid_field", f"{where}: {first.get('msg', 'invalid')}")
-    return error_response("out_of_range", f"{where}: {first.get('msg', 'invalid')}")
+        return error_response("invalid_field", f"{where}: {first.get('msg', 'invalid')}", path=path)
+    return error_response("out_of_range", f"{where}: {first.get('msg', 'invalid')}", path=path)
 
 
 async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
@@ -56,14 +70,15 @@ async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
     message = str(exc.detail)
     if exc.status_code == 400:  # FastAPI's "There was an error parsing the body"
         message = f"{SEND_JSON} in UTF-8: {message}"
-    response = error_response(code, message, getattr(exc, "headers", None))
+    response = error_response(code, message, getattr(exc, "headers", None), request.url.path)
     response.status_code = exc.status_code  # as raised, should it be one HTTP_CODES lacks
     return response
 
 
 async def crashed(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s", request.url.path)
-    return error_response("internal_error", "the server failed to answer; the error is in its log")
+    return error_response("internal_error", "the server failed to answer; the error is in its log",
+                          path=request.url.path)
 
 
 HANDLERS = {KbqaError: kbqa_error, RequestValidationError: invalid_request, HTTPException: http_error,

@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from kbqa.api.errors import error_response
 from kbqa.settings import Settings
 
-API = "/api/"  # the paths browsers from other sites may call, and whose bodies are limited
+API = ("/api/", "/v1/")  # the paths browsers from other sites may call, and whose bodies are limited
 
 
 def middleware(settings: Settings) -> list[Middleware]:
@@ -46,7 +46,7 @@ class NoSniff:
 
 
 class OriginGuard:
-    """Browser requests to /api/ from an origin not allowed get 403; allowed ones get CORS headers.
+    """Browser requests to /api/ or /v1/ from an origin not allowed get 403; allowed ones get CORS headers.
 
     The allowed origins are KBQA_ALLOWED_ORIGINS and the server's own (whatever Host it is
     reached by). Starlette's CORSMiddleware then writes the headers: it echoes every origin
@@ -70,7 +70,7 @@ class OriginGuard:
             return await self.app(scope, receive, send)
         if not self.allowed(scope, origin):
             message = f"origin {origin} may not use this API; the server's KBQA_ALLOWED_ORIGINS must list it"
-            return await error_response("origin_not_allowed", message)(scope, receive, send)
+            return await error_response("origin_not_allowed", message, path=scope["path"])(scope, receive, send)
         await self.cors(scope, receive, send)
 
     def allowed(self, scope: Scope, origin: str) -> bool:
@@ -107,7 +107,8 @@ class BodyLimit:
         await self.app(scope, _replay(b"".join(parts), receive), send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await error_response("body_too_large", f"request body is over {self.limit} bytes")(scope, receive, send)
+        message = f"request body is over {self.limit} bytes"
+        await error_response("body_too_large", message, path=scope["path"])(scope, receive, send)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -73,5 +73,8 @@ class RateLimiter:
 
 
 def client_of(request: Request) -> str:
-    """The client's address: X-Forwarded-For's, when uvicorn was told to trust the proxy (server_config)."""
+    """Who is counted: the API key (kbqa.api.keys), else the address, X-Forwarded-For's when the proxy is trusted."""
+    key = getattr(request.state, "client", None)
+    if key:
+        return key
     return request.client.host if request.client else "unknown"

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.routing import Match, Mount
 
-from kbqa.api.errors import error_response, error_responses
+from kbqa.api.errors import V1, error_response, error_responses
+from kbqa.api.keys import key_check
 from kbqa.api.ratelimit import RateLimiter, client_of
 from kbqa.api.schema import AskResponse, SectionOut, answer_to_json, ask_request
 from kbqa.errors import KbqaError
@@ -31,16 +32,17 @@ def router(engine, settings: Settings, limiter: RateLimiter) -> APIRouter:
     """`POST /api/ask`, `GET /api/sections` and `GET /healthz` for a loaded engine."""
     api = APIRouter()
     AskRequest = ask_request(settings)  # a class, with this server's limits
+    keys = Depends(key_check(settings))
 
-    @api.post("/api/ask", response_model=AskResponse, responses=error_responses(400, 403, 413, 415, 422, 429),
-              tags=["api"], dependencies=[Depends(json_body)])
+    @api.post("/api/ask", response_model=AskResponse, responses=error_responses(400, 401, 403, 413, 415, 422, 429),
+              tags=["api"], dependencies=[keys, Depends(json_body)])
     def ask(body: AskRequest, request: Request) -> dict:
         """Answer a question with numbered citations; `[n]` in `answer` is passage `n`."""
         limiter.check(client_of(request))
         answer = engine.answer(body.question, body.history, body.top_k, body.doc)
         return answer_to_json(answer, engine.index.documents)
 
-    @api.get("/api/sections", response_model=list[SectionOut], tags=["api"])
+    @api.get("/api/sections", response_model=list[SectionOut], tags=["api"], dependencies=[keys])
     def sections() -> list[dict]:
         """The structure of every document: section number, title, headings, and whether its text is present."""
         return [
@@ -65,11 +67,12 @@ def router(engine, settings: Settings, limiter: RateLimiter) -> APIRouter:
 
 
 def add_fallback(app: FastAPI) -> None:
-    """Answer every other method or path under /api/ in the API's error shape; call it after adding the routers.
+    """Answer every other method or path under /api/ and /v1/ in the API's error shape; call it after the routers.
 
     Without it the Gradio app mounted at `/` would answer them in its own shape.
     """
     app.router.add_route("/api/{rest:path}", no_such_api, methods=METHODS, include_in_schema=False)
+    app.router.add_route("/v1/{rest:path}", no_such_api, methods=METHODS, include_in_schema=False)
 
 
 async def no_such_api(request: Request) -> JSONResponse:
@@ -78,8 +81,10 @@ async def no_such_api(request: Request) -> JSONResponse:
     allow = ", ".join(allowed_methods(request.app, request.scope))
     if allow:
         return error_response("method_not_allowed", f"{request.method} is not accepted on {path}; use {allow}",
-                              {"Allow": allow})
-    return error_response("not_found", f"there is no {path}; the API is described at /openapi.json")
+                              {"Allow": allow}, path)
+    served = ("GET /v1/models and POST /v1/chat/completions are served" if path.startswith(V1)
+              else "the API is described at /openapi.json")
+    return error_response("not_found", f"there is no {path}; {served}", path=path)
 
 
 def allowed_methods(app: FastAPI, scope: dict) -> list[str]:
