@@ -105,6 +105,8 @@ def check(sentence: str, passages: Mapping[int, str]) -> Verdict:
         return Verdict(sentence, False, "no [n] marker")
     if squash(rest):
         return Verdict(sentence, False, f"no [n] after {rest.strip()!r}")
+    if MARKER.sub("", sentence).strip().endswith(("?", "\uff1f")):
+        return Verdict(sentence, False, "a question, not an answer")  # the model echoing the question
     for text, numbers in parts:
         missing = [n for n in numbers if n not in passages]
         if missing:
@@ -154,7 +156,7 @@ def names(text: str) -> list[str]:
 def _latin_words(text: str) -> set[str]:
     """The names of a passage, whole and in their parts (GPT-4 gives gpt-4, gpt and 4)."""
     whole = names(text)
-    return set(whole) | {part for n in whole for part in re.split(r"[.+\-]", n) if part}
+    return set(whole) | {part for n in whole for part in re.split(r"[+\-]", n) if part}
 
 
 def quoted(text: str) -> list[str]:
