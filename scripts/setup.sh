@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Set up kbqa in .venv: `scripts/setup.sh` for running, `scripts/setup.sh test` adds the
-# test tools and the browser (Debian chromium + CJK fonts) the browser tests drive.
+# test tools and the browser (Debian chromium + CJK fonts) the browser tests drive, and
+# `scripts/setup.sh llm` adds llama.cpp's server and a small model for bench/generate.py
+# (llama-cpp-python builds from source: 10-15 minutes on 2 cores, so the tests do without).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want=${1:-run}
@@ -26,6 +28,8 @@ if [ "$want" = test ]; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
   fi
+elif [ "$want" = llm ]; then
+  "${pip[@]}" -e ".[llm]"
 else
   "${pip[@]}" -e .
 fi

@@ -202,3 +202,27 @@ def test_api_ask_says_which_mode_wrote_the_answer(writing_server, llm):
     llm.reply = Reply(kind="error")
     body = httpx.post(f"{writing_server.url}/api/ask", json={"question": QUESTION}, timeout=60).json()
     assert body["mode"] == "extractive" and "48个部门" in body["answer"]
+
+
+def test_the_widget_marks_a_generated_answer(writing_server, llm, browser):
+    """The widget on the server's own /widget page: the same answer layout, plus a small mark when generated."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(f"{writing_server.url}/widget")
+        page.locator("kbqa-widget").locator(".launcher").click()
+        dialog = page.get_by_role("dialog", name="智慧城市报告问答")
+        for reply, mark in ((Reply([CORRECT]), 1), (Reply(kind="error"), 0)):
+            llm.reply = reply
+            dialog.get_by_role("textbox").fill(QUESTION)
+            dialog.get_by_role("textbox").press("Enter")
+            bubble = dialog.locator(".msg.bot").last
+            expect(bubble.locator(".answer")).to_contain_text("48个部门", timeout=30_000)
+            expect(bubble.locator(".mode")).to_have_count(mark)
+            expect(bubble.locator(".source").first.locator(".sec")).to_have_text("2.2")
+        expect(dialog.locator(".mode")).to_have_text(["由语言模型依据引用段落撰写,每句已与原文核对"])
+        assert dialog.locator(".msg.bot .answer").first.inner_text() == CORRECT
+    finally:
+        context.close()

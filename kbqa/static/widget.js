@@ -35,6 +35,7 @@
     sources: "引用段落",
     more: "其他相关段落",
     suggestions: "可以看看这些章节:",
+    generated: "由语言模型依据引用段落撰写,每句已与原文核对",
     footer: "Enter 发送 · Shift+Enter 换行 · Esc 关闭",
     unreachable: "无法连接到问答服务器,请检查网络或稍后再试。",
     notAllowed: "此网站未获授权使用该问答服务。",
@@ -125,6 +126,7 @@
     ".refused { background: #fffbeb; border-color: #fcd34d; }",
     ".error { background: #fef2f2; border-color: #fca5a5; color: #991b1b; }",
     ".hint { display: block; margin-top: 4px; font-size: 12px; color: #7f1d1d; }",
+    ".mode { display: block; margin-top: 4px; font-size: 11px; color: #6b7280; }",
     ".cite { border: 0; background: none; margin: 0; padding: 0 1px; color: var(--accent); font-weight: 600;",
     "  font-size: 11px; line-height: 1; vertical-align: super; }",
     ".cite:hover { text-decoration: underline; }",
@@ -468,6 +470,7 @@
       text.append(button);
     });
     message.append(text);
+    if (body.mode === "generated") message.append(el("small", { class: "mode", text: TEXT.generated }));
 
     if (body.refused) {
       var suggestions = Array.isArray(body.suggestions) ? body.suggestions : [];
