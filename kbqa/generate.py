@@ -170,7 +170,7 @@ def _judge(sentences: Iterator[str], given: dict[int, str]) -> Iterator[verify.V
     for sentence in sentences:
         if not sentence.strip():
             continue
-        verdict = verify.check(sentence.strip(), given)
+        verdict = verify.check(verify.tidy(sentence), given)
         if not verdict.ok:
             log.info("kbqa: dropped a generated sentence (%s): %s", verdict.why, verdict.sentence)
         yield verdict

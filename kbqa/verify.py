@@ -82,6 +82,11 @@ class Sentences:
         return None
 
 
+def tidy(sentence: str) -> str:
+    """A sentence as it is shown: trimmed, with no space or line break before its markers."""
+    return re.sub(r"\s+(?=\[\d+\])", "", sentence.strip())
+
+
 def split(text: str) -> list[str]:
     """The sentences of a whole text; joined, they are the text."""
     cutter = Sentences()

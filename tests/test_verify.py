@@ -97,6 +97,11 @@ def test_sentences_end_with_their_markers(text, sentences):
     assert "".join(verify.split(text)) == verify.normalize_markers(text)
 
 
+def test_shown_sentences_keep_their_markers_next_to_them():
+    assert verify.tidy(" 对此,需凝聚社会共识。\n\n[3] ") == "对此,需凝聚社会共识。[3]"
+    assert verify.tidy("甲乙丙 [1] [2],丁戊[3]。") == "甲乙丙[1][2],丁戊[3]。"
+
+
 @given(st.text(alphabet="甲乙。!?,;[]【】12 \n”…", max_size=40), st.lists(st.integers(0, 40), max_size=6))
 def test_streamed_text_is_cut_as_the_whole_text(text, cuts):
     """Fed in any pieces, the text gives the same sentences as at once, and loses nothing."""
