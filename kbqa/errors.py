@@ -23,7 +23,6 @@ KINDS: dict[str, Kind] = {
     "invalid_question": Kind(400, "无法识别这个问题,请换一种说法再试。"),
     "invalid_top_k": Kind(422, "引用段落的数量必须在 1 到 {limit} 之间。"),
     "unknown_document": Kind(422, "知识库中没有这份文档,请从列表中重新选择。"),
-    "model_not_found": Kind(404, "没有这个模型,请在模型列表中选择。"),
     # feedback on an answer
     "invalid_vote": Kind(422, "评价只能是“有帮助”(up)或“没帮助”(down)。"),
     "comment_too_long": Kind(413, "意见太长了:现在有 {chars} 个字,最多 {limit} 个字。请删减后再提交。"),
@@ -35,6 +34,7 @@ KINDS: dict[str, Kind] = {
     "body_too_large": Kind(413, "提交的内容太大了。"),
     "unsupported_media_type": Kind(415, "请求格式不正确,请刷新页面后再试。"),
     "unauthorized": Kind(401, "需要有效的访问密钥。"),
+    "model_not_found": Kind(404, "没有这个模型,请在模型列表中选择。"),
     "origin_not_allowed": Kind(403, "此网站未获授权使用该问答服务。"),
     "not_found": Kind(404, "没有找到请求的内容。"),
     "method_not_allowed": Kind(405, "请求方式不正确。"),

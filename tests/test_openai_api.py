@@ -167,6 +167,12 @@ def test_bad_requests_get_openai_errors_with_the_status_of_api_ask(client, body,
     assert set(error.body) == OPENAI_ERROR_KEYS
 
 
+def test_a_streamed_request_is_refused_before_its_stream_starts(client):
+    with pytest.raises(openai.APIStatusError) as caught:
+        client.chat.completions.create(model="kbqa", messages=[{"role": "user", "content": "问" * 501}], stream=True)
+    assert (caught.value.status_code, caught.value.code) == (413, "question_too_long")
+
+
 @pytest.mark.parametrize(("send", "status", "code"), [
     ({"content": b'{"model": "kbqa", "messages": [', "headers": {"content-type": "application/json"}}, 400,
      "malformed_body"),
