@@ -88,7 +88,7 @@ class ModelClient:
             raise GenerationError(f"no reply from {self.url} within {self.timeout:g} s") from None
         except httpx.HTTPError as exc:
             raise GenerationError(f"{self.url}: {type(exc).__name__}: {exc}") from None
-        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError) as exc:
             raise GenerationError(f"{self.url} sent something that is not a chat completion ({exc!r:.120})") from None
 
 

@@ -13,12 +13,12 @@ import json
 from dataclasses import dataclass, field
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 
 
 @dataclass
 class Reply:
-    """What the server sends next. `kind`: stream, json, hang, error, garbage, garbage_stream, broken."""
+    """What the server sends next. `kind`: stream, json, hang, error, garbage, nested, garbage_stream, broken."""
 
     pieces: list[str] = field(default_factory=list)
     kind: str = "stream"
@@ -50,6 +50,8 @@ class ScriptedLLM:
                 return JSONResponse({"error": {"message": "the model crashed", "type": "server_error"}}, 500)
             if reply.kind == "garbage":
                 return PlainTextResponse("<html><body>502 Bad Gateway</body></html>", 200)
+            if reply.kind == "nested":
+                return Response("[" * 100_000, media_type="application/json")
             if reply.kind in ("json", "hang"):
                 return JSONResponse(_completion(reply.text))
             return StreamingResponse(self._events(reply), media_type="text/event-stream")

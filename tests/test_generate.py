@@ -117,8 +117,9 @@ def test_when_no_sentence_stands_the_extractive_answer_is_given(writing, llm, ex
     (Reply([CORRECT], kind="hang", pause=TIMEOUT_S + 4), f"within {TIMEOUT_S:g} s"),
     (Reply(kind="error"), "answered HTTP 500"),
     (Reply(kind="garbage"), "is not a chat completion"),
+    (Reply(kind="nested"), "is not a chat completion"),
     (Reply([CORRECT[:10]], kind="garbage_stream"), "is not a chat completion"),
-], ids=["timeout", "500", "garbage", "garbage-stream"])
+], ids=["timeout", "500", "garbage", "nested", "garbage-stream"])
 def test_a_failing_model_server_gives_the_extractive_answer_with_one_log_line(writing, llm, extractive, reply,
                                                                               says, caplog):
     with caplog.at_level(logging.INFO, logger="kbqa"):
