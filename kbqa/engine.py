@@ -17,6 +17,28 @@ from kbqa.settings import Settings
 from kbqa.store import Index
 
 log = logging.getLogger("kbqa")
+WARM_UP = "智慧城市"
+
+
+class Loaded:
+    """One index and what is derived from it; an answer reads one of these from start to end.
+
+    Anything else it asks of the engine (settings, embedder, ...) is the engine's own.
+    """
+
+    def __init__(self, engine: Engine, index: Index) -> None:
+        self._engine = engine
+        self.index = index
+        self.retriever = Retriever(index, engine.embedder, engine.settings)
+        self.corpus_text = "\n".join(d.text for d in index.documents.values())
+        self.sections = SectionCatalog(index)
+
+    def __getattr__(self, name: str):
+        return getattr(self._engine, name)
+
+    def search(self, question: str, k: int | None = None, mode: Mode = "hybrid", doc: str | None = None
+               ) -> list[Hit]:
+        return self.retriever.search(question, k, mode, doc)
 
 
 class Engine:
@@ -33,17 +55,44 @@ class Engine:
         self.settings = settings or Settings.from_env()
         self.embedder = embedder or load_embedder(self.settings.embedder)
         progress = progress or progress_for(sys.stderr, say)
-        self.index: Index = ensure_index(self.settings, self.embedder, progress, say)
-        self.retriever = Retriever(self.index, self.embedder, self.settings)
-        self.corpus_text = "\n".join(d.text for d in self.index.documents.values())
-        self.sections = SectionCatalog(self.index)
-        self.answer("智慧城市")  # loads jieba's dictionaries now rather than on the first question
+        self._loaded = Loaded(self, ensure_index(self.settings, self.embedder, progress, say))
+        self.answer(WARM_UP)  # loads jieba's dictionaries now rather than on the first question
+
+    @property
+    def index(self) -> Index:
+        return self._loaded.index
+
+    @property
+    def retriever(self) -> Retriever:
+        return self._loaded.retriever
+
+    @property
+    def corpus_text(self) -> str:
+        return self._loaded.corpus_text
+
+    @property
+    def sections(self) -> SectionCatalog:
+        return self._loaded.sections
+
+    def swap(self, index: Index) -> None:
+        """Answer from `index` from now on; answers under way finish on the index they started with.
+
+        Everything the new index needs is built (and warmed by one question) first; the switch
+        itself is one reference, so the question path takes no lock.
+        """
+        loaded = Loaded(self, index)
+        answer_question(loaded, WARM_UP, [], self.settings.top_k, None)
+        self._loaded = loaded
+
+    def reload(self) -> None:
+        """Swap in the index that is now in `settings.index_dir` (IndexDamaged if it cannot be loaded)."""
+        self.swap(Index.load(self.settings.index_dir))
 
     def search(self, question: str, k: int | None = None, mode: Mode = "hybrid", doc: str | None = None
                ) -> list[Hit]:
-        return self.retriever.search(question, k, mode, doc)
+        return self._loaded.search(question, k, mode, doc)
 
     def answer(self, question: str, history: list[str] | None = None, top_k: int | None = None,
                doc: str | None = None) -> Answer:
         """Answer from the whole knowledge base, or from the document `doc` (its id) alone."""
-        return answer_question(self, question, history or [], top_k or self.settings.top_k, doc)
+        return answer_question(self._loaded, question, history or [], top_k or self.settings.top_k, doc)

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.routing import Match, Mount
 
 from kbqa.api.errors import error_response, error_responses
+from kbqa.api.questionlog import channel_of, log_answer
 from kbqa.api.ratelimit import RateLimiter, client_of
 from kbqa.api.schema import AskResponse, SectionOut, answer_to_json, ask_request
 from kbqa.errors import KbqaError
@@ -38,6 +39,7 @@ def router(engine, settings: Settings, limiter: RateLimiter) -> APIRouter:
         """Answer a question with numbered citations; `[n]` in `answer` is passage `n`."""
         limiter.check(client_of(request))
         answer = engine.answer(body.question, body.history, body.top_k, body.doc)
+        answer = log_answer(request, answer, channel_of(request))
         return answer_to_json(answer, engine.index.documents)
 
     @api.get("/api/sections", response_model=list[SectionOut], tags=["api"])
