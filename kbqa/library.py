@@ -169,7 +169,7 @@ class Library:
 
 
 def listing(sources: list[Source], errors: list[str], manifest: dict) -> list[dict]:
-    """One record per document: kb/'s files first (by name), then those only the index still holds.
+    """One record per document file, by name: kb/'s files and those only the index still holds.
 
     `state` is `indexed` (this version is in the index), `pending` (new or changed since the
     build), `skipped` (a build could not use it: `problem` says why) or `removing` (gone from
@@ -191,7 +191,7 @@ def listing(sources: list[Source], errors: list[str], manifest: dict) -> list[di
     for name, doc in built.items():
         if name not in present:
             out.append(_record(doc["doc_id"], name, doc, "", "removing", manifest))
-    return out
+    return sorted(out, key=lambda r: r["file"])
 
 
 def _record(doc_id: str, name: str, doc: dict | None, problem: str, state: str, manifest: dict) -> dict:
