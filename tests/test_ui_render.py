@@ -278,3 +278,34 @@ def test_feedback_marks_the_answer_in_its_sentence_and_cites_the_section():
         '<div class="kbqa-muted">——《文件》一、共享 › 1 平台</div></blockquote>'
     )
     assert make_questions(doc, doc.sections[0]) == library.questions["d#1"]
+
+
+def test_a_document_without_recognised_headings_is_one_section_called_the_whole_text():
+    plain = Document("gov", "政府工作报告——2024年3月5日", "政府工作报告\n\n各位代表:现在,我代表国务院作报告。", (
+        Section("", "", (), 16, 34, 16, "gov"),
+    ))  # fmt: skip
+    documents = {"gov": plain, "rules": RULES}
+    assert render_toc({"gov": plain}) == (
+        '<nav class="kbqa-toc" aria-label="目录"><ul><li><button type="button" data-open="gov#">全文</button></li></ul></nav>'
+    )
+    assert Library.of(documents).find("gov#") == (plain, plain.sections[0])
+    html = render_passage(cite(1, plain, plain.sections[0], "各位代表:现在,我代表国务院作报告。"), documents)
+    assert '<span>[1]</span> <span class="kbqa-path">全文</span>' in html
+    assert "——《政府工作报告——2024年3月5日》全文\">复制引用" in html
+    assert "<h2>全文</h2>" in render_section(plain, plain.sections[0], 0)
+    assert example_questions({"gov": plain}, Settings.from_env(env={})) == ["《政府工作报告》的主要内容是什么?"]
+
+
+def test_with_several_documents_the_study_sections_name_their_document():
+    doc = Document("d", "某市办法——试行", "前言\n\n市级平台汇聚37个部门的数据资源,申请在5个工作日内答复。", (
+        Section("1", "平台", ("一、共享", "1 平台"), 4, 35, 4, "d"),
+    ))  # fmt: skip
+    assert Library.of({"d": doc, "rules": RULES}).study_choices() == [("《某市办法》 1 平台", "d#1")]
+    assert Library.of({"d": doc, "rules": RULES}).document_choices() == [
+        ("全部文档", ""), ("《某市办法》", "d"), ("《青禾市公共数据开放管理办法》", "rules"),
+    ]  # fmt: skip
+
+
+def test_an_answer_without_markers_shows_its_passages_as_the_cited_ones():
+    html = render_answer(Answer("问?", "没有标记的答案。", False, 0.9, (cite(1), cite(2))), {"plan": PLAN})
+    assert html.count('class="kbqa-card kbqa-passage"') == 2 and "kbqa-more" not in html

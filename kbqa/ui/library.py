@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from kbqa.data import Document, Section
+from kbqa.data import Chunk, Document, Section
 from kbqa.settings import Settings
 from kbqa.study import PracticeQuestion, make_questions
 
@@ -19,6 +19,7 @@ MAX_LISTED = 5  # documents named in the header; the rest are counted
 EXAMPLE = "“{title}”有哪些要点?"
 DOCUMENT_EXAMPLE = "{title}的主要内容是什么?"
 MAX_EXAMPLES = 4
+WHOLE = "全文"  # names the one section of a document whose structure was not recognised
 
 
 def _wrapped(title: str) -> bool:
@@ -94,6 +95,16 @@ def placeholder(examples: Sequence[str]) -> str:
     return f"例如:{examples[0]}" if examples else "请输入问题"
 
 
+def heading_path(item: Section | Chunk) -> tuple[str, ...]:
+    """A section's or chunk's headings, top down; one without headings is the whole document."""
+    return tuple(item.path) or (item.title or WHOLE,)
+
+
+def label(item: Section | Chunk) -> str:
+    """The heading as the document writes it (`2.2 大数据…`), or 全文."""
+    return heading_path(item)[-1]
+
+
 def section_key(doc_id: str, number: str) -> str:
     """How a page names a section (`doc#2.2`): doc ids never hold `#`."""
     return f"{doc_id}#{number}"
@@ -132,6 +143,6 @@ class Library:
             found = self.find(key)
             if questions and found:
                 doc, section = found
-                label = f"{book_title(short_title(doc.title))} {section.label}" if self.several else section.label
-                choices.append((label, key))
+                name = f"{book_title(short_title(doc.title))} {label(section)}" if self.several else label(section)
+                choices.append((name, key))
         return choices

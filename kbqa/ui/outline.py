@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kbqa.data import Document, Section
-from kbqa.ui.library import book_title, section_key
-from kbqa.ui.render import NO_TEXT, Documents, esc, heading_path
+from kbqa.ui.library import book_title, heading_path, label, section_key
+from kbqa.ui.render import NO_TEXT, Documents, esc
 
 
 @dataclass
@@ -32,10 +32,10 @@ def outline(doc: Document) -> list[Node]:
     """The top headings of `doc`, each with the headings below it."""
     root = Node("")
     for section in doc.sections:
-        *above, own = heading_path(section) or (section.number,)
+        *above, own = heading_path(section)
         parent = root
-        for label in above:
-            parent = parent.children.setdefault(label, Node(label))
+        for heading in above:
+            parent = parent.children.setdefault(heading, Node(heading))
         node = parent.children.setdefault(own, Node(own))
         if node.section is not None:  # the same path twice: the second is a sibling of its own
             node = parent.children.setdefault(f"{own}\0{section.number}", Node(own))
@@ -76,4 +76,4 @@ def _button(doc: Document, section: Section, current: str) -> str:
     key = section_key(doc.doc_id, section.number)
     mark = "" if section.has_text else f'<span class="kbqa-missing-mark">({NO_TEXT})</span>'
     selected = ' aria-current="true"' if key == current else ""
-    return f'<button type="button" data-open="{esc(key)}"{selected}>{esc(section.label)}{mark}</button>'
+    return f'<button type="button" data-open="{esc(key)}"{selected}>{esc(label(section))}{mark}</button>'

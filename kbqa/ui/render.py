@@ -10,11 +10,11 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 
-from kbqa.data import PATH_SEPARATOR, Answer, Chunk, Citation, Document, Section
+from kbqa.data import PATH_SEPARATOR, Answer, Citation, Document, Section
 from kbqa.errors import KbqaError, display
 from kbqa.study import BLANK, Checked, PracticeQuestion
 from kbqa.text import MARKER, cited_numbers
-from kbqa.ui.library import book_title, section_key, short_title
+from kbqa.ui.library import book_title, heading_path, label, section_key, short_title
 
 COPY_LABEL = "复制引用"
 GENERATED = "由语言模型撰写,已逐句核对原文"
@@ -38,11 +38,6 @@ def highlight_html(text: str, spans: Sequence[Sequence[int]]) -> str:
     return "".join(out)
 
 
-def heading_path(item: Section | Chunk) -> tuple[str, ...]:
-    """A section's or chunk's headings, top down; a title without a path stands alone."""
-    return tuple(item.path) or ((item.title,) if item.title else ())
-
-
 def reference(doc_title: str, path: Sequence[str]) -> str:
     """《报告》二、… › 2.2 …: where a passage is from."""
     return book_title(doc_title) + PATH_SEPARATOR.join(path)
@@ -54,7 +49,7 @@ def citation_text(quote: str, doc_title: str, path: Sequence[str]) -> str:
 
 
 def render_path(path: Sequence[str]) -> str:
-    """The heading path with the headings above greyed: the section's own heading reads first."""
+    """The heading path, the headings above greyed so that the passage's own heading stands out."""
     *above, own = path or ("",)
     up = f'<span class="kbqa-path-up">{esc("".join(p + PATH_SEPARATOR for p in above))}</span>' if above else ""
     return f'<span class="kbqa-path">{up}{esc(own)}</span>'
@@ -124,7 +119,7 @@ def render_refusal(answer: Answer, documents: Documents) -> str:
     """Why there is no answer, and the sections nearest the question as buttons to open them."""
     items = "".join(
         f'<li><button type="button" class="kbqa-link" data-open="{esc(section_key(s.doc_id, s.number))}">'
-        f"{esc(s.label)}{_document_note(s.doc_id, documents)}</button></li>"
+        f"{esc(label(s))}{_document_note(s.doc_id, documents)}</button></li>"
         for s in answer.suggestions
     )
     hint = f"<div>可以看看这些章节:</div><ul>{items}</ul>" if items else ""
@@ -162,7 +157,7 @@ def render_passage(citation: Citation, documents: Documents) -> str:
 def history_turn(answer: Answer) -> dict:
     """What the conversation keeps of an answer: its passages leave the page, their headings stay."""
     cited = cited_numbers(answer.text)
-    sources = [c.hit.chunk.label for c in answer.citations if c.n in cited]
+    sources = [label(c.hit.chunk) for c in answer.citations if c.n in cited]
     return {"question": answer.question, "answer": MARKER.sub("", answer.text), "sources": sources}
 
 
@@ -200,7 +195,7 @@ def render_section(doc: Document, section: Section, n_questions: int) -> str:
             body += f'<div class="kbqa-muted">本节有 {n_questions} 道练习题,可在“学习”中练习。</div>'
     return (
         f'<article class="kbqa-card kbqa-section" data-reveal>{head}'
-        f"<h2>{esc(section.label)}</h2>{body}</article>"
+        f"<h2>{esc(label(section))}</h2>{body}</article>"
     )
 
 

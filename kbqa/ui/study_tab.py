@@ -8,8 +8,8 @@ import gradio as gr
 
 from kbqa.study import PracticeSession
 from kbqa.ui.blocks import html_block
-from kbqa.ui.library import Library
-from kbqa.ui.render import heading_path, notice, render_feedback, render_question, render_score
+from kbqa.ui.library import Library, heading_path
+from kbqa.ui.render import notice, render_feedback, render_question, render_score
 
 CHOOSE_FIRST = "请先选择一节。"
 ANSWER_FIRST = "请先填写答案,再提交。"
