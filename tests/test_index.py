@@ -86,8 +86,8 @@ def test_failed_build_keeps_the_last_good_index(own, embedder):
     before = (own.index_dir / "manifest.json").read_bytes()
     for path in own.kb_dir.iterdir():
         path.unlink()
-    (own.kb_dir / "broken.txt").write_bytes(b"\xff\xfe\x00garbage")
-    with pytest.raises(ValueError, match="no usable document .*broken.txt: not UTF-8 text"):
+    (own.kb_dir / "broken.txt").write_bytes(b"\xff\xff garbage")
+    with pytest.raises(ValueError, match="no usable document .*broken.txt: not UTF-8 or GB18030 text"):
         build(own, embedder)
     assert (own.index_dir / "manifest.json").read_bytes() == before
     assert len(Index.load(own.index_dir).chunks) > 100
@@ -95,10 +95,10 @@ def test_failed_build_keeps_the_last_good_index(own, embedder):
 
 
 def test_unreadable_document_is_reported_and_others_index(own, embedder):
-    (own.kb_dir / "broken.txt").write_bytes(b"\xff\xfe bad bytes")
+    (own.kb_dir / "broken.txt").write_bytes(b"\xff\xff bad bytes")
     report = build(own, embedder)
     assert report.documents == 1
-    assert report.skipped == ["broken.txt: not UTF-8 text (byte 0)"]
+    assert report.skipped == ["broken.txt: not UTF-8 or GB18030 text (byte 0)"]
 
 
 def test_a_section_number_with_text_in_another_document_is_not_missing(own, embedder):

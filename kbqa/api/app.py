@@ -19,6 +19,7 @@ from kbqa.api.middleware import middleware
 from kbqa.api.ratelimit import RateLimiter
 from kbqa.library import Library
 from kbqa.qlog import QuestionLog
+from kbqa.readers import SUFFIXES
 from kbqa.rebuild import Rebuilder
 from kbqa.settings import Settings, SettingsError
 
@@ -87,7 +88,8 @@ def serve(settings: Settings) -> None:
     try:
         engine = Engine(settings, say=lambda m: log.warning("%s", m))
     except (ValueError, FileNotFoundError) as exc:
-        sys.exit(f"kbqa: cannot start: {exc}. Put readable .txt or .md documents in {settings.kb_dir} and retry.")
+        formats = " ".join(sorted(SUFFIXES))
+        sys.exit(f"kbqa: cannot start: {exc}. Put readable documents ({formats}) in {settings.kb_dir} and retry.")
     except OSError as exc:  # the index or cache folder cannot be written
         sys.exit(f"kbqa: cannot start: {exc}. Make {settings.index_dir.parent} and {settings.cache_dir} writable "
                  "folders and retry.")

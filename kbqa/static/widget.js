@@ -578,12 +578,15 @@
   }
 
   function passageCard(p, open) {
+    // Where the passage is: its document (when the server names it) and heading path
+    // (`heading`, or `path` joined); a server without them sends only section and title.
+    var heading = typeof p.heading === "string" && p.heading ? p.heading
+      : Array.isArray(p.path) && p.path.length ? p.path.map(String).join(" \u203a ") : "";
+    var where = heading
+      ? [el("span", { class: "stitle", text: [String(p.doc_title || ""), heading].join(" ").trim() })]
+      : [el("span", { class: "sec", text: String(p.section || "") }), el("span", { class: "stitle", text: String(p.title || "") })];
     var card = el("details", { class: "source" }, [
-      el("summary", { title: String(p.doc || "") }, [
-        el("span", { class: "n", text: "[" + p.n + "]" }),
-        el("span", { class: "sec", text: String(p.section || "") }),
-        el("span", { class: "stitle", text: String(p.title || "") }),
-      ]),
+      el("summary", { title: String(p.doc_title || p.doc || "") }, [el("span", { class: "n", text: "[" + p.n + "]" })].concat(where)),
       el("p", {}, [highlighted(String(p.text || ""), p.highlights)]),
     ]);
     card.open = open;
