@@ -52,8 +52,10 @@ def create_app(engine, settings: Settings | None = None, with_ui: bool = True, q
         import gradio as gr
 
         from kbqa.ui import build_ui
+        from kbqa.ui.admin import Office
 
-        app = gr.mount_gradio_app(app, build_ui(engine), path="/", footer_links=[])
+        office = Office(engine, settings, library, rebuilder, qlog)
+        app = gr.mount_gradio_app(app, build_ui(engine, qlog, office), path="/", footer_links=[])
     return app
 
 
