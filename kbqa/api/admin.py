@@ -97,16 +97,20 @@ def router(engine, settings: Settings, library: Library, rebuilder: Rebuilder) -
                   since: str | None = None, until: str | None = None,
                   fmt: str = Query("json", alias="format", pattern="^(json|csv)$"),
                   limit: int = Query(100, ge=1, le=100_000)) -> Response:
-        log = request.app.state.qlog
         filters = dict(refused=refused, vote=vote, since=moment("since", since), until=moment("until", until))
-        if fmt == "csv":
-            day = datetime.now(timezone.utc).strftime("%Y%m%d")
-            return Response(log.report_csv(**filters, limit=limit), media_type="text/csv; charset=utf-8",
-                            headers={"Content-Disposition": f'attachment; filename="kbqa-questions-{day}.csv"'})
-        groups = log.report(**filters, limit=limit)
-        return JSONResponse({"logging": log.enabled, "groups": [group_json(g) for g in groups]})
+        return question_report(request.app.state.qlog, filters, fmt, limit)
 
     return admin
+
+
+def question_report(log, filters: dict, fmt: str, limit: int) -> Response:
+    """Unanswered and voted-down questions, grouped: JSON, or a CSV file to download."""
+    if fmt == "csv":
+        day = datetime.now(timezone.utc).strftime("%Y%m%d")
+        return Response(log.report_csv(**filters, limit=limit), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="kbqa-questions-{day}.csv"'})
+    groups = log.report(**filters, limit=limit)
+    return JSONResponse({"logging": log.enabled, "groups": [group_json(g) for g in groups]})
 
 
 async def read_upload(request: Request) -> tuple[str | None, bytes]:

@@ -38,6 +38,20 @@ def log_ui_answer(qlog, answer: Answer, request: gr.Request | None) -> Answer:
     return answer
 
 
+def _vote(qlog, which: str, answer_id: str, text: str | None) -> str:
+    """Store the vote; what the reader is told."""
+    if qlog is None:
+        return THANKS
+    try:
+        qlog.feedback(answer_id, which, text)
+    except KbqaError as exc:
+        return exc.display
+    except Exception:
+        log.exception("feedback on answer %s could not be stored", answer_id)
+        return display("internal_error")
+    return SENT if text else THANKS
+
+
 @dataclass
 class FeedbackBar:
     answer_id: gr.State
@@ -72,16 +86,7 @@ def feedback_bar(qlog) -> FeedbackBar:
     bar = FeedbackBar(answer_id, row, comment, send, note)
 
     def vote(which: str, answer: str, text: str | None = None) -> str:
-        if qlog is None:
-            return THANKS
-        try:
-            qlog.feedback(answer, which, text)
-        except KbqaError as exc:
-            return exc.display
-        except Exception:
-            log.exception("feedback on answer %s could not be stored", answer)
-            return display("internal_error")
-        return SENT if text else THANKS
+        return _vote(qlog, which, answer, text)
 
     def voted_up(answer: str) -> tuple:
         return vote("up", answer), gr.Textbox(visible=False), gr.Button(visible=False)
