@@ -93,8 +93,8 @@ OVERFLOW_JS = """() => {
 @pytest.fixture(scope="module")
 def two_documents(tmp_path_factory, embedder):
     """A second server over a knowledge base of two documents: a copy of kb/ and RULES_DOC."""
+    from kbqa.api.app import create_app
     from kbqa.engine import Engine
-    from kbqa.server import create_app
 
     base = tmp_path_factory.mktemp("two")
     kb = base / "kb"
