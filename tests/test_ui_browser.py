@@ -93,8 +93,8 @@ OVERFLOW_JS = """() => {
 @pytest.fixture(scope="module")
 def two_documents(tmp_path_factory, embedder):
     """A second server over a knowledge base of two documents: a copy of kb/ and RULES_DOC."""
+    from kbqa.api.app import create_app
     from kbqa.engine import Engine
-    from kbqa.server import create_app
 
     base = tmp_path_factory.mktemp("two")
     kb = base / "kb"
@@ -417,14 +417,14 @@ def test_the_document_selector_limits_the_answer_to_the_chosen_document(open_app
 
     choose(page, "文档范围", RULES_TITLE)
     ask(page, "跨部门数据共享申请多久内答复?")
-    expect(passage(page, 1).locator(".kbqa-passage-head")).to_have_text("[1] 2、数据共享 › 2.1 共享平台")
+    expect(passage(page, 1).locator(".kbqa-passage-head")).to_have_text("[1] 2 数据共享 › 2.1 共享平台")
     documents = page.locator("#kbqa-answer .kbqa-passage-doc")
     expect(documents.first).to_be_visible()
     assert set(documents.all_text_contents()) == {RULES_TITLE}  # nothing from the report
     page.screenshot(path=artifacts / "ui-two-documents-ask.png", full_page=True)
 
     copied = passage(page, 1).locator("[data-copy]").get_attribute("data-copy")
-    assert copied.endswith(f"——{RULES_TITLE}2、数据共享 › 2.1 共享平台")
+    assert copied.endswith(f"——{RULES_TITLE}2 数据共享 › 2.1 共享平台")
 
     choose(page, "文档范围", f"《{DOC_TITLE}》")
     ask(page, "跨部门数据共享申请应当在多久内答复?")
@@ -442,12 +442,12 @@ def test_the_outline_of_two_documents_opens_a_section_of_the_second_on_a_phone(o
     expect(toc.locator("details.kbqa-doc > summary")).to_have_text([RULES_TITLE, f"《{DOC_TITLE}》"])
     rules = toc.locator("details.kbqa-doc", has=page.locator("summary", has_text=RULES_TITLE))
     rules.locator("summary").first.click()
-    rules.locator("summary", has_text="2、数据共享").click()
+    rules.locator("summary", has_text="2 数据共享").click()
     rules.get_by_role("button", name="2.2 安全责任").click()
     view = page.locator("#kbqa-section-view")
     expect(view.locator("h2")).to_have_text("2.2 安全责任")
     expect(view.locator(".kbqa-section-doc")).to_have_text(RULES_TITLE)
-    expect(view.locator(".kbqa-section-path")).to_have_text("2、数据共享 › 2.2 安全责任")
+    expect(view.locator(".kbqa-section-path")).to_have_text("2 数据共享 › 2.2 安全责任")
     expect(view).to_contain_text("发生数据泄露时应当在24小时内报告市大数据管理局")
     expect(toc.locator("details.kbqa-doc[open] > summary")).to_have_text([RULES_TITLE])
     expect(view.locator("h2")).to_be_in_viewport()

@@ -147,7 +147,8 @@
     ".source summary::before { content: '▸'; color: #9ca3af; font-size: 11px; }",
     ".source[open] summary::before { content: '▾'; }",
     ".n { color: var(--accent); font-weight: 600; flex: none; }",
-    ".sec { font-weight: 600; flex: none; }",
+    ".sec { font-weight: 600; }",
+    ".doc { color: #6b7280; font-size: 12px; }",
     ".stitle { color: #374151; }",
     ".source p { margin: 0; padding: 0 10px 8px; font-size: 13px; color: #374151; white-space: pre-wrap; }",
     "mark { background: #fef08a; color: inherit; padding: 0 1px; border-radius: 2px; }",
@@ -583,8 +584,9 @@
     var heading = typeof p.heading === "string" && p.heading ? p.heading
       : Array.isArray(p.path) && p.path.length ? p.path.map(String).join(" \u203a ") : "";
     var where = heading
-      ? [el("span", { class: "stitle", text: [String(p.doc_title || ""), heading].join(" ").trim() })]
+      ? [el("span", { class: "sec", text: heading })]
       : [el("span", { class: "sec", text: String(p.section || "") }), el("span", { class: "stitle", text: String(p.title || "") })];
+    if (p.doc_title) where.push(el("span", { class: "doc", text: "《" + String(p.doc_title).replace(/^《|》$/g, "") + "》" }));
     var card = el("details", { class: "source" }, [
       el("summary", { title: String(p.doc_title || p.doc || "") }, [el("span", { class: "n", text: "[" + p.n + "]" })].concat(where)),
       el("p", {}, [highlighted(String(p.text || ""), p.highlights)]),
