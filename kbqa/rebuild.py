@@ -159,10 +159,14 @@ class Rebuilder:
                 self._finish(job, "done")
 
     def _build(self, job: Job) -> None:
-        report = build(self.settings, self.embedder, JobProgress(self, job), say=self.say)
+        def say(message: str) -> None:  # "waiting for another process to finish building …" shows on the job
+            self.say(message)
+            self.update(job, stage=message)
+
+        report = build(self.settings, self.embedder, JobProgress(self, job), say=say)
         self.update(job, step="loading", stage="loading the new index", documents=report.documents,
                     chunks=report.chunks, embedded=report.embedded, reused=report.reused, skipped=report.skipped)
-        with build_lock(self.settings.index_dir, self.say):  # not while another process swaps its build in
+        with build_lock(self.settings.index_dir, say):  # not while another process swaps its build in
             index = Index.load(self.settings.index_dir)
         self.on_built(index)
 

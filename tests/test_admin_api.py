@@ -22,6 +22,7 @@ from documents import minimal_pdf, zip_bytes
 from kbqa import build as build_module
 from kbqa.api.app import create_app
 from kbqa.settings import ROOT, Settings
+from kbqa.swap import build_lock
 
 TOKEN = "s3cret-admin-token-for-tests"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -333,3 +334,22 @@ def test_a_failed_build_leaves_the_last_good_index_serving(office, client, monke
     r = client.delete("/api/documents/图书馆", headers=AUTH)
     assert wait_done(client, r.json()["job"]["id"])["state"] == "done"
     assert "图书馆" not in office.engine.index.documents
+
+
+def test_an_upload_waits_its_turn_behind_another_build(office, client):
+    """`kbqa build` or a server starting holds the build lock: the upload's build waits, then runs."""
+    with build_lock(office.settings.index_dir):
+        r = upload(client, "图书馆.txt", LIBRARY.encode())
+        job_id = r.json()["job"]["id"]
+        deadline = time.monotonic() + 60
+        while True:
+            job = client.get("/api/index/status", headers=AUTH).json()["job"]
+            if job["stage"].startswith("waiting for another process") or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert (job["id"], job["state"], job["step"]) == (job_id, "running", "waiting")
+        assert job["stage"] == f"waiting for another process to finish building {office.settings.index_dir}"
+        time.sleep(1)
+        assert client.get("/api/index/status", headers=AUTH).json()["job"]["step"] == "waiting"
+    assert wait_done(client, job_id)["state"] == "done"
+    assert "图书馆" in office.engine.index.documents
