@@ -10,7 +10,8 @@ from kbqa.errors import KbqaError, QuestionError
 from kbqa.kb import list_sources, read_source
 from kbqa.settings import Settings
 from kbqa.study import Checked, make_questions
-from kbqa.ui.library import Library, book_title, description, example_questions, page_title, placeholder, short_title
+from kbqa.titles import book_title, description, example_questions, page_title, short_title
+from kbqa.ui.library import Library, placeholder
 from kbqa.ui.outline import outline, render_toc
 from kbqa.ui.render import (
     citation_text,

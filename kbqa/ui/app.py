@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import gradio as gr
 
+from kbqa.titles import description, page_title
 from kbqa.ui.admin import admin_tab
 from kbqa.ui.ask_tab import ask_tab
 from kbqa.ui.blocks import HEAD, html_block
 from kbqa.ui.browse_tab import browse_tab, open_section
-from kbqa.ui.library import Library, description, page_title
+from kbqa.ui.library import Library
 from kbqa.ui.render import render_header
 from kbqa.ui.study_tab import study_tab
 

@@ -9,9 +9,10 @@ import gradio as gr
 
 from kbqa.errors import KbqaError
 from kbqa.settings import Settings
+from kbqa.titles import example_questions
 from kbqa.ui.blocks import html_block
 from kbqa.ui.feedback import FeedbackBar, feedback_bar, log_ui_answer
-from kbqa.ui.library import Library, example_questions, placeholder
+from kbqa.ui.library import Library, placeholder
 from kbqa.ui.render import history_turn, render_answer, render_error, render_examples, render_history, render_intro
 
 log = logging.getLogger("kbqa.ui")

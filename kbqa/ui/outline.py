@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kbqa.data import Document, Section
-from kbqa.ui.library import book_title, heading_path, label, section_key
+from kbqa.titles import book_title
+from kbqa.ui.library import heading_path, label, section_key
 from kbqa.ui.render import NO_TEXT, Documents, esc
 
 

@@ -14,7 +14,8 @@ from kbqa.data import PATH_SEPARATOR, Answer, Citation, Document, Section
 from kbqa.errors import KbqaError, display
 from kbqa.study import BLANK, Checked, PracticeQuestion
 from kbqa.text import MARKER, cited_numbers
-from kbqa.ui.library import book_title, heading_path, label, section_key, short_title
+from kbqa.titles import book_title, short_title
+from kbqa.ui.library import heading_path, label, section_key
 
 COPY_LABEL = "复制引用"
 GENERATED = "由语言模型撰写,已逐句核对原文"
