@@ -108,5 +108,5 @@ def test_a_section_number_with_text_in_another_document_is_not_missing(own, embe
         "# 笔记\n\n## 2 技术\n### 2.3 算法治理\n某区用算法调度垃圾清运车辆,空驶率下降三成。\n", encoding="utf-8"
     )
     engine = Engine(own, embedder)
-    assert engine.sections.missing("2.3节讲了什么?") is None
-    assert engine.sections.missing("12.4节讲了什么?").title == "评估结果的科学应用"
+    assert engine.outline.missing("2.3节讲了什么?") is None
+    assert engine.outline.missing("12.4节讲了什么?").title == "评估结果的科学应用"
