@@ -6,13 +6,14 @@ import logging
 import sys
 from collections.abc import Callable
 
-from kbqa.answer import SectionCatalog
-from kbqa.answer import answer as answer_question
+from kbqa import calibrate
+from kbqa.answer import Answerer
 from kbqa.build import ensure_index
 from kbqa.data import Answer, Hit
 from kbqa.embed import Embedder, load_embedder
 from kbqa.progress import Progress, progress_for
 from kbqa.retrieve import Mode, Retriever
+from kbqa.sections import Outline
 from kbqa.settings import Settings
 from kbqa.store import Index
 
@@ -27,18 +28,10 @@ class Loaded:
     """
 
     def __init__(self, engine: Engine, index: Index) -> None:
-        self._engine = engine
         self.index = index
         self.retriever = Retriever(index, engine.embedder, engine.settings)
-        self.corpus_text = "\n".join(d.text for d in index.documents.values())
-        self.sections = SectionCatalog(index)
-
-    def __getattr__(self, name: str):
-        return getattr(self._engine, name)
-
-    def search(self, question: str, k: int | None = None, mode: Mode = "hybrid", doc: str | None = None
-               ) -> list[Hit]:
-        return self.retriever.search(question, k, mode, doc)
+        calibration = index.manifest.get("calibration") or _measure(engine.embedder, index)
+        self.answerer = Answerer(engine.settings, index, self.retriever, calibration)
 
 
 class Engine:
@@ -67,12 +60,8 @@ class Engine:
         return self._loaded.retriever
 
     @property
-    def corpus_text(self) -> str:
-        return self._loaded.corpus_text
-
-    @property
-    def sections(self) -> SectionCatalog:
-        return self._loaded.sections
+    def outline(self) -> Outline:
+        return self._loaded.answerer.outline
 
     def swap(self, index: Index) -> None:
         """Answer from `index` from now on; answers under way finish on the index they started with.
@@ -81,7 +70,7 @@ class Engine:
         itself is one reference, so the question path takes no lock.
         """
         loaded = Loaded(self, index)
-        answer_question(loaded, WARM_UP, [], self.settings.top_k, None)
+        loaded.answerer.answer(WARM_UP, [], self.settings.top_k)
         self._loaded = loaded
 
     def reload(self) -> None:
@@ -90,9 +79,16 @@ class Engine:
 
     def search(self, question: str, k: int | None = None, mode: Mode = "hybrid", doc: str | None = None
                ) -> list[Hit]:
-        return self._loaded.search(question, k, mode, doc)
+        return self._loaded.retriever.search(question, k, mode, doc)
 
     def answer(self, question: str, history: list[str] | None = None, top_k: int | None = None,
                doc: str | None = None) -> Answer:
         """Answer from the whole knowledge base, or from the document `doc` (its id) alone."""
-        return answer_question(self._loaded, question, history or [], top_k or self.settings.top_k, doc)
+        return self._loaded.answerer.answer(question, history or [], top_k or self.settings.top_k, doc)
+
+
+def _measure(embedder: Embedder, index: Index) -> dict:
+    """Calibration for an index built before it was measured at build time."""
+    log.info("measuring the embedder's similarity scale for this index")
+    titles = [s.title for _, s in index.sections() if s.has_text]
+    return calibrate.measure(embedder.embed_queries, lambda v: index.dense.search(v, 1)[0][:, 0], titles)

@@ -39,8 +39,10 @@ class Glossary:
 
     phrases: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     names: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    words: set[str] = field(default_factory=set)  # every Chinese headword: a lexicon of compounds
 
     def add(self, word: str, pinyin: str, glosses: list[str]) -> None:
+        self.words.add(word)
         proper = pinyin[:1].isupper()
         for gloss in glosses:
             if gloss.lower().startswith(_SKIP):
@@ -134,3 +136,33 @@ def names(text: str) -> dict[str, set[str]]:
             if key in glossary().names and key not in STOP and not any(key in k for k in map(_key, found)):
                 found[run] = glossary().names[key]
     return found
+
+
+def chinese_words(word: str) -> set[str]:
+    """Every Chinese word CC-CEDICT gives for one English word."""
+    return glossary().phrases.get(lemma(word.lower()), set())
+
+
+def phrases(text: str) -> dict[str, set[str]]:
+    """The question's phrases of two words or more CC-CEDICT knows (`student loan`), with their Chinese.
+
+    Specific enough that what answers must use one of the Chinese words each has.
+    """
+    words = content_words(text)
+    found = {}
+    for n in range(MAX_GLOSS_WORDS, 1, -1):
+        for i in range(len(words) - n + 1):
+            key = " ".join(words[i : i + n])
+            if key in glossary().phrases and not any(key in k for k in found):
+                found[key] = glossary().phrases[key]
+    return found
+
+
+def unknown_names(text: str) -> list[str]:
+    """Capitalised words inside a sentence that no dictionary knows (`Python`): names of something."""
+    out = []
+    for m in re.finditer(r"(?<![.?!]\s)(?<!^)\b[A-Z][a-z]+[A-Za-z]*\b", text):
+        key = lemma(m.group(0).lower())
+        if key not in STOP and key not in glossary().phrases and key not in glossary().names:
+            out.append(m.group(0))
+    return out

@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from kbqa.data import Document, Section
-from kbqa.text import CLASSIFIERS, FIGURE, split_sentences, squash
+from kbqa.text import CLASSIFIERS, FIGURE, GARBLED, split_sentences, squash
 
 BLANK = "＿＿＿＿"
 MIN_CONTEXT_CHARS = 12  # a blank needs enough sentence around it to be answerable
 MAX_TRAILING_CHARS = 6  # how much of the text after the blank an answer may repeat
 
 # Scraping damage: `?`, or one Latin letter wedged between Chinese characters (崟r分析, 领域W者).
-_GARBLED = re.compile(r"\?|[\u4e00-\u9fff][A-Za-z][\u4e00-\u9fff]")
 # With a measure word the noun follows in the sentence, so the bare number is an acceptable
 # answer too ("48" for 48个部门).
 _CLASSIFIER_END = re.compile(f"(?:{CLASSIFIERS})$")
@@ -93,7 +92,7 @@ def make_questions(doc: Document, section: Section) -> list[PracticeQuestion]:
 
 def _before_damage(sentence: str) -> str:
     """The sentence, or its clauses before any scraping damage (then ending in ……), or ""."""
-    damage = _GARBLED.search(sentence)
+    damage = GARBLED.search(sentence)
     if damage is None:
         return sentence
     cut = max(sentence.rfind(",", 0, damage.start()), sentence.rfind(",", 0, damage.start()))
