@@ -1,426 +1,280 @@
-"""Retrieved passages -> a short extractive answer with `[n]` citations, or an honest refusal.
+"""A question -> an `Answer`: checked, resolved against the conversation, then answered one of four ways.
 
-No language model: the answer is made of whole sentences of the cited passages, so
-every sentence can be checked word for word against its source.
+- Greetings, thanks, markup, nonsense: a short help message with example questions.
+- About a document itself (its chapters, what a chapter covers), or a section that exists
+  only as a heading: from the outline (`kbqa.sections`).
+- Anything else: retrieval, then `kbqa.refusal` decides whether the knowledge base answers
+  it; if it does, `kbqa.compose` quotes the cited passages, else the refusal says why.
 """
 
 from __future__ import annotations
 
-import re
 import time
-import unicodedata
-from dataclasses import dataclass
+from dataclasses import replace
 
-from kbqa.data import Answer, Citation, Hit, Section
+from kbqa import about, calibrate
+from kbqa.compose import Excerpt, compose, render
+from kbqa.data import Answer, Citation, Document, Hit, Section
 from kbqa.errors import QuestionError
-from kbqa.text import clean_spaces, normalize, split_sentences
+from kbqa.followup import resolve_follow_up
+from kbqa.highlight import figure_spans, idf_weights, merge, query_terms, salient, term_spans
+from kbqa.question import Shape, check_question, clean_history, read
+from kbqa.refusal import Judge, Verdict, topic_of
+from kbqa.retrieve import Retriever
+from kbqa.sections import Chapter, Outline
+from kbqa.settings import Settings
+from kbqa.store import Index
+from kbqa.text import normalize, squash
+from kbqa.titles import book_title, example_questions, short_title
 
+MAX_DOCUMENTS_SUMMARISED = 3
 REFUSAL = "知识库中没有找到与该问题相关的内容。"
-MISSING_SECTION = "知识库收录的报告中,{label}只有目录标题,正文未收录,无法依据该节回答。"
-MAX_ANSWER_CHARS = 160
-MAX_SENTENCES = 3
-
-_SECTION_REF = re.compile(r"(?<![\d.])(\d{1,2}\.\d{1,2})(?![\d%])\s*(?:节|小节|部分)?")
-_CHAPTER_REF = re.compile(r"第([一二三四五六七八九十]{1,3})章")
-_NUMBER = re.compile(r"\d+(?:\.\d+)?\s*(?:%|个百分点|万|亿|千|百|倍|项|类|个|家|人|份|次|元|年|天|小时|分钟)?")
-_ASKS_NUMBER = re.compile(r"多少|几|比例|比率|百分|多大|多长|多久|多高|规模|how (?:many|much)|percent|what share", re.I)
-_FOLLOW_UP_START = re.compile(r"^(那么?|还有|另外|同样|以及|而|那个|它|他们|其)")
-_FOLLOW_UP_END = re.compile(r"(呢|的呢|怎么样|如何|又如何|又怎样)[??]?$")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+MISSING_SECTION = "知识库收录的{doc}中,{label}只有目录标题,正文未收录,无法依据该节回答。"
+HELP = "您好!我是知识库问答助手,可以回答关于{docs}的问题,每个回答都注明出处。可以这样问:"
 
 
-def check_question(question: object, max_chars: int) -> str:
-    """The question, trimmed and without control characters; QuestionError if unusable."""
-    if not isinstance(question, str):
-        raise QuestionError("invalid_question", f"question must be a string, got {type(question).__name__}")
-    text = clean_spaces(question)
-    if not text:
-        raise QuestionError("empty_question", "question is empty; type a question about the report")
-    if len(text) > max_chars:
-        raise QuestionError(
-            "question_too_long",
-            f"question is {len(text)} characters; the limit is {max_chars}. Ask a shorter question",
-            chars=len(text),
-            limit=max_chars,
+class Answerer:
+    """Everything an answer reads about one index, derived once."""
+
+    def __init__(self, settings: Settings, index: Index, retriever: Retriever, calibration: dict) -> None:
+        self.settings, self.index, self.retriever = settings, index, retriever
+        self.outline = Outline(index)
+        scales = {lang: calibrate.scale(calibration, lang) for lang in calibrate.OFF_TOPIC}
+        corpus = "\n".join(d.title + "\n" + d.text for d in index.documents.values())
+        sections = {(d.doc_id, s.number): d.section_text(s) for d in index.documents.values() for s in d.sections}
+        self.judge = Judge(corpus, scales, settings.refusal_threshold, sections)
+        self.titles = {d.doc_id: d.title for d in index.documents.values()}
+
+    def answer(self, question: object, history: list, top_k: int, doc: str | None = None) -> Answer:
+        """Answer `question` from the knowledge base, or from the document `doc` alone."""
+        clock = time.perf_counter()
+        s = self.settings
+        question = check_question(question, s.max_question_chars)
+        if not 1 <= top_k <= s.max_top_k:
+            raise QuestionError("invalid_top_k", f"top_k must be between 1 and {s.max_top_k}, got {top_k}",
+                                limit=s.max_top_k)  # fmt: skip
+        self.retriever.rows(doc)  # an unknown document id is an error before anything else
+        turns = clean_history(history, s.history_turns, s.max_question_chars)
+        resolved, must_have = resolve_follow_up(question, turns, self.index.tokenizer.term_set)
+        result = self._answer(question, resolved, tuple(must_have), top_k, doc)
+        return replace(result, resolved_question=resolved, took_ms=(time.perf_counter() - clock) * 1000)
+
+    def _answer(self, question: str, resolved: str, must_have: tuple[str, ...], top_k: int, doc: str | None) -> Answer:
+        shape = read(resolved)
+        if shape.kind == "chat":
+            return self._help(question)
+        docs = self.outline.documents_for(resolved, doc)
+        about = self._about(question, resolved, shape, docs)
+        if about is not None:
+            return about
+        missing = self.outline.missing(resolved, self.index.documents.get(doc) if doc else None)
+        if missing is not None:
+            return self._missing(question, missing)
+        return self._from_passages(question, resolved, shape, must_have, top_k, doc, docs)
+
+    def _about(self, question: str, resolved: str, shape: Shape, docs: list[Document]) -> Answer | None:
+        """An answer about a document itself (its file facts, chapters, a heading's items), or None."""
+        if shape.meta:
+            doc = self._pick(resolved, docs)
+            if doc is None:
+                return None
+            front = [c for c in self.index.chunks if c.doc_id == doc.doc_id and c.section == "0"]
+            return about.meta(question, shape.meta, doc, front)
+        if shape.chapter is not None:
+            having = [d for d in docs if self.outline.chapter(d, shape.chapter)]
+            doc = self._pick(resolved, having)
+            chapter = self.outline.chapter(doc, shape.chapter) if doc else None
+            if chapter is not None and not chapter.has_text:
+                return self._missing(question, chapter.sections[0])
+            if chapter is not None and shape.structure == "summary":
+                return self._summaries(question, shape.chapter, [doc, *(d for d in having if d is not doc)])
+        if shape.structure == "chapters":
+            doc = self._pick(resolved, docs)
+            chapters = self.outline.chapters(doc) if doc else []
+            if chapters:
+                unit = "章" if "章" in resolved else "个部分"
+                return Answer(question, about.chapter_list(doc, chapters, unit), False, 1.0, reason="structure")
+            return None
+        return self._heading_items(question, resolved, shape, docs)
+
+    def _heading_items(self, question: str, resolved: str, shape: Shape, docs: list[Document]) -> Answer | None:
+        """A quoted heading's items ("政府工作任务一共列了几项?"), or its n-th one ("第七项")."""
+        if not (shape.item or shape.asks_list or shape.asks_number):
+            return None
+        found = self.outline.heading_in(resolved, docs)
+        if found is None:
+            return None
+        doc, heading, children = found
+        if shape.item:
+            if not 0 < shape.item <= len(children):
+                return None
+            label, sections = children[shape.item - 1]
+            sub = Chapter(label, tuple(sections)).children_at(len(sections[0].path) if len(sections) > 1 else 0)
+            return self._summary(question, doc, label, sub if len(sections) > 1 else [(label, sections)])
+        return self._summary(question, doc, heading, children)
+
+    def _summary(self, question: str, doc: Document, heading: str, children: list) -> Answer:
+        text, citations = about.summary(doc, heading, children, self._first_chunk)
+        return Answer(question, text, False, 1.0, citations, reason="structure")
+
+    def _summaries(self, question: str, number: int, docs: list[Document]) -> Answer:
+        """Chapter `number` of each document the question may mean (the likeliest first), numbered on."""
+        texts, citations = [], []
+        for doc in docs[:MAX_DOCUMENTS_SUMMARISED]:
+            chapter = self.outline.chapter(doc, number)
+            if chapter is None or not chapter.has_text:
+                continue
+            text, cited = about.summary(doc, chapter.label, chapter.children(), self._first_chunk, len(citations))
+            texts.append(text)
+            citations += cited
+        return Answer(question, "\n".join(texts), False, 1.0, tuple(citations), reason="structure")
+
+    def _pick(self, question: str, docs: list[Document]) -> Document | None:
+        """One of the documents a question may mean: the only one, else the one its best passages come from."""
+        if len(docs) <= 1:
+            return docs[0] if docs else None
+        ids = {d.doc_id for d in docs}
+        best = next((h.chunk.doc_id for h in self.retriever.search(question, 10) if h.chunk.doc_id in ids), None)
+        return self.index.documents[best] if best else docs[0]
+
+    def _from_passages(self, question: str, resolved: str, shape: Shape, must_have: tuple[str, ...], top_k: int,
+                       doc: str | None, docs: list[Document]) -> Answer:  # fmt: skip
+        retrieval = self.retriever.retrieve(resolved, max(top_k, self.settings.candidates), doc=doc)
+        pool = self._anchored(resolved, retrieval.hits, must_have)
+        verdict = self.judge.judge(resolved, pool, retrieval.dense_top, self.titles)
+        if verdict.refuse:
+            return self._refusal(question, resolved, verdict, pool, docs)
+        heading_only = self._heading_only(resolved, pool, docs)
+        if heading_only is not None:
+            return self._missing(question, heading_only)
+        hits = self._with_sides(resolved, shape, pool[:top_k], doc)
+        terms = query_terms(self.index.tokenizer, resolved)
+        passages = [*hits, *self._following(hits[:5])] if shape.asks_list else hits
+        position = {h.chunk.id: n for n, h in enumerate(passages, 1)}
+        after = {n: position[h.chunk.id + 1] for n, h in enumerate(passages, 1) if h.chunk.id + 1 in position
+                 and self.index.chunks[h.chunk.id + 1].section == h.chunk.section}  # fmt: skip
+        texts = [h.chunk.text for h in passages]
+        headings = [h.chunk.heading_path for h in passages]
+        weights = idf_weights(self.index.lexical, terms)
+        excerpts = compose(shape, weights, texts, must_have, after=after, headings=headings)
+        hits, numbers = _cited(hits, passages, excerpts)
+        text = render(excerpts, numbers) + self._subheadings(shape, hits)
+        return Answer(question, text, False, verdict.confidence, self._cite(hits, terms, text),
+                      unknown_terms=verdict.unknown)  # fmt: skip
+
+    def _following(self, hits: list[Hit]) -> list[Hit]:
+        """The chunks after the best ones in the same section: where a list they open goes on."""
+        out = []
+        for h in hits:
+            for c in self.index.chunks[h.chunk.id + 1 : h.chunk.id + 4]:
+                if (c.doc_id, c.section) == (h.chunk.doc_id, h.chunk.section) and all(c.id != x.chunk.id for x in hits):
+                    out.append(Hit(c, 0.0))
+        return list({h.chunk.id: h for h in out}.values())
+
+    def _subheadings(self, shape: Shape, hits: list[Hit]) -> str:
+        """A list question whose best passage opens a heading with headings under it: those are its items."""
+        if not shape.asks_list or not hits:
+            return ""
+        path = hits[0].chunk.path
+        doc = self.index.documents[hits[0].chunk.doc_id]
+        below = [s.path[len(path)] for s in doc.sections if s.path[: len(path)] == path and len(s.path) > len(path)]
+        below = list(dict.fromkeys(below))
+        return "\n" + "\n".join(below) if len(below) >= 2 else ""
+
+    def _heading_only(self, question: str, hits: list[Hit], docs: list[Document]) -> Section | None:
+        """A heading-only section the question is about more than about its best passage (2035年 -> 13.3)."""
+        topic = topic_of(normalize(question))
+        if not topic.anchors or not hits:
+            return None
+        words = [*topic.anchors, *query_terms(self.index.tokenizer, question)]
+        section = self.outline.missing_by_topic(topic.anchors, set(words), docs[0] if len(docs) == 1 else None)
+        if section is None:
+            return None
+        best = squash(f"{' '.join(hits[0].chunk.path)} {hits[0].chunk.text}")
+        title = squash(section.title)
+        return section if sum(squash(w) in title for w in words) > sum(squash(w) in best for w in words) else None
+
+    def _anchored(self, question: str, hits: list[Hit], must_have: tuple[str, ...]) -> list[Hit]:
+        """Passages that name what the question names (a follow-up's new place; its years and names) first."""
+        topic = topic_of(normalize(question))
+        wanted = [*must_have, *topic.anchors, *(t.shown for t in topic.named if len(t.forms) == 1)]
+        if not wanted:
+            return hits
+
+        def names_all(hit: Hit) -> bool:
+            where = squash(f"{self.titles.get(hit.chunk.doc_id, '')} {' '.join(hit.chunk.path)} {hit.chunk.text}")
+            return all(squash(w) in where for w in wanted)
+
+        return sorted(hits, key=lambda h: not names_all(h))
+
+    def _with_sides(self, question: str, shape: Shape, hits: list[Hit], doc: str | None) -> list[Hit]:
+        """A comparison needs a passage on each side it names: each side is looked up on its own too.
+
+        The best passage about a side joins the best few, unless it is among them already.
+        """
+        others = set(shape.sides)
+        for side in shape.sides:
+            focus = "".join(c for c in question if not any(c in o for o in others - {side})) or side
+            found = next((h for h in self.retriever.search(f"{side} {focus}", 3, doc=doc) if side in h.chunk.text),
+                         None)  # fmt: skip
+            if found is not None and all(found.chunk.id != x.chunk.id for x in hits[:4]):
+                hits = [*hits[:3], found, *(h for h in hits[3:] if h.chunk.id != found.chunk.id)]
+        return hits
+
+    def _cite(self, hits: list[Hit], terms: list[str], text: str) -> tuple[Citation, ...]:
+        marked = salient(self.index.lexical, terms)
+        return tuple(
+            Citation(n, h, merge(term_spans(h.chunk.text, marked) + figure_spans(h.chunk.text, text, n)))
+            for n, h in enumerate(hits, 1)
         )
-    return text
 
+    def _refusal(self, question: str, resolved: str, verdict: Verdict, hits: list[Hit], docs: list[Document]
+                 ) -> Answer:  # fmt: skip
+        topic = topic_of(normalize(resolved))
+        words = {*(t.shown for t in topic.common), *query_terms(self.index.tokenizer, resolved)}
+        heading_only = self.outline.missing_by_topic(topic.anchors, words, docs[0] if len(docs) == 1 else None)
+        if verdict.reason == "not_in_passages" and heading_only is not None:
+            return self._missing(question, heading_only)
+        named = verdict.unknown if verdict.reason == "unknown_topic" else verdict.missing
+        shown = [w for w in named if w in {t.shown for t in topic.named} or w in topic.anchors] or list(named)
+        text = f"知识库中没有找到与{'、'.join(f'“{w}”' for w in shown[:3])}相关的内容。" if shown else REFUSAL
+        return Answer(question, text, True, verdict.confidence, (), self._suggest(hits), reason=verdict.reason,
+                      unknown_terms=verdict.unknown, meta={"missing_terms": list(verdict.missing)})  # fmt: skip
 
-@dataclass(frozen=True)
-class _Candidate:
-    n: int
-    text: str
-    start: int
-    score: float
-    cut_start: bool = False
+    def _missing(self, question: str, section: Section) -> Answer:
+        doc = self.index.documents[section.doc_id]
+        text = MISSING_SECTION.format(doc=book_title(short_title(doc.title)), label=section.label)
+        hits = self.retriever.search(section.title, 5)
+        return Answer(question, text, True, 0.0, (), self._suggest(hits), reason="no_text")
 
+    def _help(self, question: str) -> Answer:
+        docs = "、".join(book_title(short_title(d.title)) for d in list(self.index.documents.values())[:3])
+        lines = [HELP.format(docs=docs), *(f"· {q}" for q in example_questions(self.index.documents, self.settings))]
+        return Answer(question, "\n".join(lines), True, 0.0, reason="not_a_question")
 
-def answer(engine, question: str, history: list[str], top_k: int, doc: str | None = None) -> Answer:
-    """Answer `question` from the engine's knowledge base (see module docstring)."""
-    clock = time.perf_counter()
-    settings = engine.settings
-    question = check_question(question, settings.max_question_chars)
-    if not 1 <= top_k <= settings.max_top_k:
-        raise QuestionError("invalid_top_k", f"top_k must be between 1 and {settings.max_top_k}, got {top_k}",
-                            limit=settings.max_top_k)
-    turns = [h for h in (_safe(h, settings.max_question_chars) for h in history[-settings.history_turns :]) if h]
-    resolved, must_have = resolve_follow_up(question, turns, engine.index.tokenizer.term_set)
+    def _first_chunk(self, section: Section):
+        return next((c for c in self.index.chunks if c.doc_id == section.doc_id and c.section == section.number), None)
 
-    missing = engine.sections.missing(resolved)
-    if missing is not None:
-        return _finish(
-            Answer(question, MISSING_SECTION.format(label=f"{missing.number} {missing.title}"), True, 0.0,
-                   suggestions=_near_sections(engine, missing), resolved_question=resolved, meta={"reason": "no_text"}),
-            clock,
-        )
-
-    retrieval = engine.retriever.retrieve(resolved, max(top_k, settings.candidates), doc=doc)
-    pool = retrieval.hits
-    if must_have:
-        # A follow-up names what changed ("那杭州呢?"): passages that mention it come first.
-        pool = sorted(pool, key=lambda h: not all(t in h.chunk.text for t in must_have))
-    hits = pool[:top_k]
-    terms = query_terms(engine, resolved)
-    marked = salient_terms(engine, terms)
-    conf, unknown = confidence(engine, normalize(resolved), retrieval.dense_top)
-    citations = tuple(Citation(n, h, highlight_spans(h.chunk.text, marked)) for n, h in enumerate(hits, 1))
-    if not hits or conf < settings.refusal_threshold:
-        return _finish(
-            Answer(question, REFUSAL, True, conf, (), _suggest(engine, hits), resolved,
-                   meta={"reason": "low_confidence", "unknown_terms": unknown}),
-            clock,
-        )
-    text = compose(resolved, terms, hits, must_have)
-    cited = _cited_numbers(text)
-    citations = tuple(
-        Citation(c.n, c.hit, _merge(c.highlights + _answer_spans(c.hit.chunk.text, text))) if c.n in cited else c
-        for c in citations
-    )
-    return _finish(Answer(question, text, False, conf, citations, (), resolved), clock)
-
-
-def _finish(result: Answer, clock: float) -> Answer:
-    object.__setattr__(result, "took_ms", (time.perf_counter() - clock) * 1000)
-    return result
-
-
-def _safe(text: object, max_chars: int) -> str:
-    try:
-        return check_question(text, max_chars)
-    except QuestionError:
-        return ""
-
-
-def resolve_follow_up(question: str, history: list[str], terms: frozenset[str] = frozenset()) -> tuple[str, list[str]]:
-    """Fold the previous question into a follow-up; also return the places it names.
-
-    "那杭州呢?" after "上海“一网统管”整合了哪些部门?" becomes "杭州 整合了哪些部门?": the new
-    place replaces the old one with the programme named after it, and the rest of the
-    earlier question carries over. `terms` are the knowledge base's own names.
-    """
-    if not history:
-        return question, []
-    q = normalize(question).strip()
-    core = _FOLLOW_UP_END.sub("", _FOLLOW_UP_START.sub("", q)).strip(" ,,。??")  # noqa: B005 - a set of marks, meant
-    is_follow_up = bool(core) and (
-        _FOLLOW_UP_START.search(q) is not None or _FOLLOW_UP_END.search(q) is not None or len(core) <= 4
-    )
-    if not is_follow_up:
-        return question, []
-    previous = normalize(history[-1])
-    places = _places(core)
-    if places:
-        previous = _drop_places(previous, terms)
-    core = _FOLLOW_UP_PRONOUN.sub("", core)
-    return f"{core} {previous}".strip(), places
-
-
-_FOLLOW_UP_PRONOUN = re.compile(r"^(它|他们|她|其|这个|那个)?的?")
-_PLACE_FLAGS = ("ns", "nt", "nr")
-# jieba tags these as places, but they name no particular one.
-_GENERIC_PLACES = frozenset("城市 我国 全国 国家 地区 区域 全市 各地 国际 全球 国内 地方 智慧 城乡".split())
-
-
-def _places(text: str) -> list[str]:
-    import jieba.posseg as pseg
-
-    return [w for w, flag in pseg.lcut(text) if flag in _PLACE_FLAGS and len(w) >= 2 and w not in _GENERIC_PLACES]
-
-
-def _drop_places(text: str, terms: frozenset[str]) -> str:
-    """The question without its places and the name that follows each (上海 + “一网统管”)."""
-    for place in sorted(set(_places(text)), key=len, reverse=True):
-        at = text.find(place)
-        while at >= 0:
-            end = at + len(place)
-            end += text.startswith("市", end)
-            end += text.startswith("的", end)
-            quoted = re.match(r"“[^”]{1,12}”", text[end:])
-            if quoted:
-                end += quoted.end()
-            else:
-                named = max((t for t in terms if text.startswith(t, end)), key=len, default="")
-                end += len(named)
-            text = text[:at] + text[end:]
-            at = text.find(place)
-    return text.strip()
-
-
-def query_terms(engine, text: str) -> list[str]:
-    """The question's content words, as the lexical index tokenises them, longest first."""
-    tokens = set(engine.index.tokenizer(normalize(text)))
-    tokens = {t for t in tokens if len(t) >= 2 or t.isdigit()}
-    return sorted(tokens, key=lambda t: (-len(t), t))
-
-
-# Nouns that frame a question rather than name its topic.
-_FRAME_NOUNS = frozenset(
-    """原因 作用 效果 办法 方法 措施 情况 意义 影响 特点 区别 好处 问题 方式 内容 目的 关系 建议 方面 时候 东西
-    意思 法子 招 招数 新招 事儿 事情 地方 人家 大家 作者 报告 文章 这块 那块""".split()
-)
-
-
-def topic_nouns(text: str) -> list[str]:
-    """The dictionary nouns that name what a question is about (not how it is framed)."""
-    import jieba.posseg as pseg
-
-    from kbqa.lexical import STOP_WORDS, jieba_default
-
-    freq = jieba_default().FREQ
-    return [
-        word
-        for word, flag in pseg.lcut(text)
-        if len(word) >= 2
-        and (flag.startswith("n") or flag == "j")
-        and word not in STOP_WORDS
-        and word not in _FRAME_NOUNS
-        and freq.get(word, 0) >= 20
-    ]
-
-
-def unknown_topics(engine, nouns: list[str]) -> list[str]:
-    """The topic nouns that the knowledge base never mentions (地铁, 票价, 食品).
-
-    A word jieba made up for an odd phrase (人用, 车为) is no dictionary noun and never
-    gets here; a compound whose parts all occur (苏州工业园区) counts as known.
-    """
-    from kbqa.lexical import jieba_default
-
-    corpus = engine.corpus_text
-    unknown = []
-    for word in nouns:
-        if word in corpus:
-            continue
-        parts = [p for p in jieba_default().lcut_for_search(word) if len(p) >= 2 and p != word]
-        if parts and all(p in corpus for p in parts):
-            continue
-        unknown.append(word)
-    return unknown
-
-
-def confidence(engine, question: str, dense_top: float) -> tuple[float, list[str]]:
-    """How sure we are that the knowledge base answers the question, in [0, 1].
-
-    The best dense similarity over the whole index, on the scale of the question's
-    language (e5 similarities sit in a narrow band: for Chinese 0.83 is unrelated and
-    0.91 a close match; an English question against Chinese passages scores about 0.1
-    lower). It is cut by up to half by the share of the question's topic nouns that
-    never occur in the knowledge base: "地铁票价" halves it, one everyday word the
-    report happens not to use ("老人" beside "手机") costs a quarter.
-    A question without two content words ("hello", "?") has nothing to go on: 0.
-    """
-    unknown: list[str] = []
-    share = 0.0
-    if _CJK.search(question):
-        sim = (dense_top - 0.83) / 0.08
-        nouns = topic_nouns(question)
-        unknown = unknown_topics(engine, nouns)
-        share = len(unknown) / len(nouns) if nouns else 0.0
-    elif len(english_words(question)) >= 2:
-        sim = (dense_top - 0.72) / 0.06
-    else:
-        return 0.0, []
-    sim = min(max(sim, 0.0), 1.0)
-    return round(sim * (1 - 0.5 * share), 3), unknown
-
-
-_EN_STOP = frozenset(
-    """the and for with about what which who whom whose why when where how many much does did do is are was were
-    this that these those from into its their there can could would should will please tell say says said report
-    hello thanks thank okay yes you your me our any some have has had been being than then them they it""".split()
-)
-
-
-def english_words(text: str) -> list[str]:
-    """Latin-script content words of three or more letters."""
-    return [w for w in re.findall(r"[A-Za-z]{3,}", text) if w.lower() not in _EN_STOP]
-
-
-def salient_terms(engine, terms: list[str], max_share: float = 0.1) -> list[str]:
-    """The question's words worth highlighting: those in at most `max_share` of all chunks."""
-    lexical = engine.index.lexical
-    n = lexical.weights.shape[0]
-    out = []
-    for t in terms:
-        col = lexical.vocab.get(t)
-        df = lexical.weights.indptr[col + 1] - lexical.weights.indptr[col] if col is not None else 0
-        if df <= max(1, max_share * n):
-            out.append(t)
-    return out
-
-
-def compose(question: str, terms: list[str], hits: list[Hit], must_have: list[str] = ()) -> str:
-    """The best few excerpts of the top passages, each followed by its `[n]`.
-
-    An excerpt is a whole sentence, or for a long sentence the run of its clauses
-    that holds the question's words, marked "…" where it was cut. Either way the
-    excerpt (without "…") occurs word for word in passage n. An excerpt naming what a
-    follow-up asks about (`must_have`, e.g. 深圳) comes before any that does not.
-    """
-    wants_number = bool(_ASKS_NUMBER.search(question))
-
-    def value(text: str) -> float:
-        matched = sum(len(t) for t in terms if t in text) + sum(10 for t in must_have if t in text)
-        # Figures are what policy staff quote; more so when the question asks for one.
-        return matched + ((2.0 if wants_number else 1.0) if _NUMBER.search(text) else 0.0)
-
-    candidates = []
-    for n, hit in enumerate(hits[:3], 1):
-        for start, sent in split_sentences(hit.chunk.text):
-            offset, text = best_window(sent, value)
-            score = value(text) / (1 + 0.01 * len(text)) / (1 + 0.35 * (n - 1))
-            candidates.append(_Candidate(n, text, start + offset, score, offset > 0))
-    if not candidates:
-        return f"{hits[0].chunk.text}[1]"
-    ranked = sorted(candidates, key=lambda c: -c.score)
-    chosen = [ranked[0]]
-    for c in ranked[1 : MAX_SENTENCES * 2]:
-        if len(chosen) >= MAX_SENTENCES or c.score < 0.5 * ranked[0].score:
-            break
-        if sum(len(x.text) for x in chosen) + len(c.text) > MAX_ANSWER_CHARS:
-            continue
-        if any(c.text in x.text or x.text in c.text for x in chosen):
-            continue
-        chosen.append(c)
-    chosen.sort(key=lambda c: (c.n, c.start))
-    return "".join(f"{'…' if c.cut_start else ''}{_close(c.text)}[{c.n}]" for c in chosen)
-
-
-MAX_EXCERPT_CHARS = 90
-_CLAUSE = re.compile("[^\uff0c\uff1a\u3001,:]+[\uff0c\uff1a\u3001,:]?")
-_ENDS = "\u3002\uff01\uff1f\uff1b"
-
-
-def best_window(sentence: str, value) -> tuple[int, str]:
-    """(offset, text): the sentence, or its best run of clauses when it is long."""
-    if len(sentence) <= MAX_EXCERPT_CHARS:
-        return 0, sentence
-    clauses = [(m.start(), m.group(0)) for m in _CLAUSE.finditer(sentence)]
-    best = (-1.0, 0, sentence[:MAX_EXCERPT_CHARS])
-    for i, (start, _) in enumerate(clauses):
-        for j in range(i, len(clauses)):
-            end = clauses[j][0] + len(clauses[j][1])
-            if end - start > MAX_EXCERPT_CHARS and j > i:
+    def _suggest(self, hits: list[Hit]) -> tuple[Section, ...]:
+        seen, out = set(), []
+        for h in hits:
+            key = (h.chunk.doc_id, h.chunk.section)
+            section = self.index.documents[h.chunk.doc_id].section(h.chunk.section)
+            if key not in seen and section is not None:
+                seen.add(key)
+                out.append(section)
+            if len(out) == 3:
                 break
-            text = sentence[start:end]
-            score = value(text) + 0.005 * len(text)  # of equal windows, the fuller one
-            if score > best[0]:
-                best = (score, start, text)
-    return best[1], best[2]
+        return tuple(out)
 
 
-def _close(excerpt: str) -> str:
-    """A cut excerpt ends with "…" in place of its clause mark."""
-    if excerpt[-1] in _ENDS:
-        return excerpt
-    return excerpt.rstrip("\uff0c\uff1a\u3001,:") + "…"
 
-
-def _cited_numbers(text: str) -> set[int]:
-    return {int(n) for n in re.findall(r"\[(\d+)\]", text)}
-
-
-def highlight_spans(text: str, terms: list[str]) -> tuple[tuple[int, int], ...]:
-    """Where the question's words occur in a passage, merged into non-overlapping spans."""
-    spans = []
-    for t in terms:
-        if len(t) < 2 and not t.isdigit():
-            continue
-        for m in re.finditer(re.escape(t), text):
-            spans.append((m.start(), m.end()))
-    return _merge(tuple(spans))
-
-
-def _answer_spans(text: str, answer_text: str) -> tuple[tuple[int, int], ...]:
-    """The figures of the answer's sentences, where they stand in this passage."""
-    spans = []
-    for sent in re.split(r"\[\d+\]", answer_text):
-        sent = sent.strip("…")
-        at = text.find(sent) if sent else -1
-        if at < 0:
-            continue
-        for m in _NUMBER.finditer(sent):
-            spans.append((at + m.start(), at + m.end()))
-    return tuple(spans)
-
-
-def _merge(spans: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
-    merged: list[list[int]] = []
-    for s, e in sorted(spans):
-        if merged and s <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], e)
-        else:
-            merged.append([s, e])
-    return tuple((s, e) for s, e in merged)
-
-
-class SectionCatalog:
-    """Section numbers and the titles of text-less sections, looked up once per index."""
-
-    def __init__(self, index) -> None:
-        self.by_number: dict[str, list[Section]] = {}
-        for _, s in index.sections():
-            self.by_number.setdefault(s.number, []).append(s)
-        with_text = {_bare(s.title) for _, s in index.sections() if s.has_text}
-        self.textless = [
-            (_bare(s.title), s)
-            for _, s in index.sections()
-            if not s.has_text and len(s.title) >= 6 and _bare(s.title) not in with_text
-        ]
-
-    def missing(self, question: str) -> Section | None:
-        """A section the question names (by number or title) whose text no document has."""
-        q = normalize(question)
-        for m in _SECTION_REF.finditer(q):
-            found = self.by_number.get(m.group(1))
-            if found:
-                return None if any(s.has_text for s in found) else found[0]
-        bare = _bare(q)
-        return next((s for title, s in self.textless if title in bare), None)
-
-
-def _bare(text: str) -> str:
-    """Text without punctuation and the joining words a paraphrase drops (的, 与, 和, 及)."""
-    return "".join(c for c in text if c not in "的与和及之" and unicodedata.category(c)[0] not in "PZ")
-
-
-def _near_sections(engine, section: Section) -> tuple[Section, ...]:
-    """Sections with text close to a missing one: by the retriever, using its title."""
-    hits = engine.search(section.title, 5)
-    return _suggest(engine, hits)
-
-
-def _suggest(engine, hits: list[Hit]) -> tuple[Section, ...]:
-    seen, out = set(), []
-    for h in hits:
-        key = (h.chunk.doc_id, h.chunk.section)
-        if key in seen:
-            continue
-        seen.add(key)
-        doc = engine.index.documents[h.chunk.doc_id]
-        section = doc.section(h.chunk.section)
-        if section is not None:
-            out.append(section)
-        if len(out) == 3:
-            break
-    return tuple(out)
+def _cited(hits: list[Hit], passages: list[Hit], excerpts: list[Excerpt]) -> tuple[list[Hit], dict[int, int]]:
+    """The hits, and after them the further passages an excerpt quotes; how passage numbers map to citations."""
+    numbers = {n: n for n in range(1, len(hits) + 1)}
+    cited = list(hits)
+    for e in excerpts:
+        if e.n not in numbers:
+            cited.append(passages[e.n - 1])
+            numbers[e.n] = len(cited)
+    return cited, numbers

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kbqa import calibrate
 from kbqa.chunk import chunk_document
 from kbqa.data import Chunk, Document
 from kbqa.dense import DenseIndex
@@ -109,6 +110,7 @@ def _build(settings: Settings, embedder: Embedder, progress: Progress | None = N
     with _timed(report, "index"):
         index = _index(documents, chunks, vectors, sentence_vectors, sentence_offsets, progress)
         index.manifest = _manifest(settings, embedder, documents, unusable, index)
+        index.manifest["calibration"] = calibration(settings.cache_dir / "embeddings.sqlite", embedder, index)
         _write_and_swap(index, settings.index_dir, progress)
     report.documents, report.chunks = len(documents), len(chunks)
     return report
@@ -252,6 +254,16 @@ def _manifest(
         ],
         "skipped": unusable,
     }
+
+
+def calibration(cache: Path, embedder: Embedder, index: Index) -> dict:
+    """Where this embedder's similarities sit for this knowledge base (kbqa/calibrate.py)."""
+    cached = CachedEmbedder(embedder, cache)
+    try:
+        titles = [s.title for _, s in index.sections() if s.has_text]
+        return calibrate.measure(cached.embed_queries, lambda v: index.dense.search(v, 1)[0][:, 0], titles)
+    finally:
+        cached.close()
 
 
 def _write_and_swap(index: Index, folder: Path, progress: Progress) -> None:

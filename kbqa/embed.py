@@ -125,13 +125,18 @@ class CachedEmbedder:
         self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB)")
         self.hits = self.misses = 0
 
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return self.inner.embed_queries(texts)
+    def embed_queries(self, texts: list[str], batch: int = 16) -> np.ndarray:
+        """Query vectors, cached too: a build's calibration questions are embedded once."""
+        return self._embed(texts, self.inner.embed_queries, "query\0", batch)
 
     def embed_passages(
         self, texts: list[str], batch: int = 16, progress: Callable[[int], None] | None = None
     ) -> np.ndarray:
-        keys = [self._key(t) for t in texts]
+        return self._embed(texts, self.inner.embed_passages, "", batch, progress)
+
+    def _embed(self, texts: list[str], model, kind: str, batch: int, progress: Callable[[int], None] | None = None
+               ) -> np.ndarray:  # fmt: skip
+        keys = [self._key(kind + t) for t in texts]
         found = self._lookup(keys)
         out = np.zeros((len(texts), self.dim), np.float32)
         todo = [i for i, k in enumerate(keys) if k not in found]
@@ -144,7 +149,7 @@ class CachedEmbedder:
             progress(len(texts) - len(todo))
         for at in range(0, len(todo), batch):
             idx = todo[at : at + batch]
-            vecs = self.inner.embed_passages([texts[i] for i in idx])
+            vecs = model([texts[i] for i in idx])
             out[idx] = vecs
             with self._db:
                 self._db.executemany(

@@ -27,6 +27,15 @@ KINDS: dict[str, Kind] = {
     "invalid_vote": Kind(422, "评价只能是“有帮助”(up)或“没帮助”(down)。"),
     "comment_too_long": Kind(413, "意见太长了:现在有 {chars} 个字,最多 {limit} 个字。请删减后再提交。"),
     "unknown_answer": Kind(404, "没有找到这条回答,可能已超过保存期限。请重新提问后再评价。"),
+    # the knowledge base's documents (the admin API)
+    "invalid_filename": Kind(400, "文件名不可用:{reason}。请改名后再上传。"),
+    "unsupported_document": Kind(415, "不支持这种文件:只能上传 {accepted} 文档。"),
+    "content_mismatch": Kind(415, "文件内容与扩展名 {suffix} 不符,请确认文件类型后再上传。"),
+    "document_too_large": Kind(413, "文件太大了:最大 {limit_mb} MB。"),
+    "unreadable_document": Kind(422, "无法读取这份文档,请确认文件完整、能正常打开且含有文字。"),
+    "too_many_documents": Kind(409, "知识库最多收录 {limit} 份文档,请先删除不需要的文档。"),
+    "no_such_document": Kind(404, "知识库中没有这份文档,可能已被删除。"),
+    "last_document": Kind(409, "这是知识库中唯一的文档,不能删除;请先上传新文档。"),
     # the request
     "malformed_body": Kind(400, "请求格式不正确,请刷新页面后再试。"),
     "invalid_field": Kind(400, "请求格式不正确,请刷新页面后再试。"),

@@ -126,12 +126,14 @@ class BM25:
         matrix = sparse.csc_matrix((w, (rows_a, cols_a)), shape=(len(docs), len(vocab)), dtype=np.float32)
         return cls(matrix, vocab)
 
-    def scores(self, tokens: list[str]) -> np.ndarray:
-        """BM25 score of every chunk; a repeated query term counts once."""
-        ids = sorted({self.vocab[t] for t in tokens if t in self.vocab})
-        if not ids:
+    def scores(self, tokens: list[str] | dict[str, float]) -> np.ndarray:
+        """BM25 score of every chunk; a repeated query term counts once, a dict gives each term its weight."""
+        weighted = tokens if isinstance(tokens, dict) else dict.fromkeys(tokens, 1.0)
+        known = {self.vocab[t]: w for t, w in weighted.items() if t in self.vocab}
+        if not known:
             return np.zeros(self.weights.shape[0], np.float32)
-        return np.asarray(self.weights[:, ids].sum(axis=1)).ravel()
+        ids = sorted(known)
+        return np.asarray(self.weights[:, ids] @ np.array([known[i] for i in ids], np.float32)).ravel()
 
     def save(self, folder: Path) -> list[str]:
         sparse.save_npz(folder / "lexical.npz", self.weights, compressed=False)

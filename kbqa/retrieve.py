@@ -1,4 +1,10 @@
-"""Hybrid retrieval: dense (FAISS) and lexical (BM25) rankings fused by reciprocal rank."""
+"""Hybrid retrieval: candidates from FAISS and BM25, each ranked by its best sentence, fused.
+
+Dense: a chunk's similarity is its best sentence's (a question usually matches one
+sentence). Lexical: BM25 over jieba tokens; an English question's words count through their
+Chinese translations (`kbqa.english`), as much as they could be translated. Fusion is convex
+(`kbqa.fusion`), or reciprocal-rank with `KBQA_FUSION=rrf`.
+"""
 
 from __future__ import annotations
 
@@ -10,59 +16,18 @@ from typing import Literal
 
 import numpy as np
 
+from kbqa import english
 from kbqa.data import Hit
 from kbqa.embed import Embedder
 from kbqa.errors import QuestionError
+from kbqa.fusion import convex, rrf, top_ids
 from kbqa.settings import Settings
 from kbqa.store import Index
 from kbqa.text import normalize
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES = ("hybrid", "dense", "bm25")
-
-
-@dataclass(frozen=True)
-class Retrieval:
-    """Ranked hits, and the best dense similarity over the whole index (for refusal)."""
-
-    hits: list[Hit]
-    dense_top: float
-
-
-def rrf(rankings: list[list[int]], k: int, weights: list[float] | None = None) -> dict[int, float]:
-    """Reciprocal-rank fusion: each ranking adds weight / (k + rank) to its items (rank from 1)."""
-    weights = weights or [1.0] * len(rankings)
-    fused: dict[int, float] = {}
-    for ranking, weight in zip(rankings, weights):
-        for rank, item in enumerate(ranking, start=1):
-            fused[item] = fused.get(item, 0.0) + weight / (k + rank)
-    return fused
-
-
-def convex(dense: dict[int, float], lexical: dict[int, float], dense_weight: float, lexical_weight: float
-           ) -> dict[int, float]:
-    """Convex combination of min-max scaled dense similarities and max-scaled BM25 scores."""
-    fused: dict[int, float] = {}
-    if dense:
-        low, high = min(dense.values()), max(dense.values())
-        for i, v in dense.items():
-            fused[i] = dense_weight * (v - low) / (high - low or 1.0)
-    if lexical:
-        top = max(lexical.values()) or 1.0
-        for i, v in lexical.items():
-            fused[i] = fused.get(i, 0.0) + lexical_weight * v / top
-    return fused
-
-
-def top_ids(scores: np.ndarray, k: int) -> list[int]:
-    """Ids of the k highest positive scores, best first."""
-    k = min(k, len(scores))
-    if k <= 0:
-        return []
-    part = np.argpartition(-scores, k - 1)[:k]
-    part = part[scores[part] > 0]
-    return part[np.argsort(-scores[part], kind="stable")].tolist()
-
+QUERY_CACHE = 1024
 
 # A question that asks what to do about a problem ...
 SEEKS_REMEDY = re.compile(
@@ -76,6 +41,21 @@ SEEKS_REMEDY = re.compile(
 RESPONDS = re.compile(r"^(对此|为此|针对(这|此|上述)|为(解决|破解|应对)|破解这一)")
 
 
+@dataclass(frozen=True)
+class Retrieval:
+    """Ranked hits, and the best dense similarity over the index (or the document searched)."""
+
+    hits: list[Hit]
+    dense_top: float
+
+
+@dataclass(frozen=True)
+class _Lexical:
+    ranking: list[int]
+    scores: dict[int, float]
+    coverage: float  # the share of the question's words the lexical index knows
+
+
 class Retriever:
     def __init__(self, index: Index, embedder: Embedder, settings: Settings) -> None:
         self.index, self.embedder, self.settings = index, embedder, settings
@@ -85,6 +65,10 @@ class Retriever:
             for c in chunks[1:]
             if RESPONDS.match(c.text) and (chunks[c.id - 1].doc_id, chunks[c.id - 1].section) == (c.doc_id, c.section)
         }
+        self._rows_of: dict[str, slice] = {}
+        for c in chunks:
+            start = self._rows_of.get(c.doc_id, slice(c.id, c.id)).start
+            self._rows_of[c.doc_id] = slice(start, c.id + 1)
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = Lock()
 
@@ -97,7 +81,7 @@ class Retriever:
         vec = self.embedder.embed_queries([text])[0]
         with self._lock:
             self._query_cache[text] = vec
-            if len(self._query_cache) > 1024:
+            if len(self._query_cache) > QUERY_CACHE:
                 self._query_cache.popitem(last=False)
         return vec
 
@@ -106,86 +90,87 @@ class Retriever:
         return self.retrieve(question, k, mode, doc).hits
 
     def retrieve(self, question: str, k: int | None = None, mode: Mode = "hybrid", doc: str | None = None
-                 ) -> Retrieval:
+                 ) -> Retrieval:  # fmt: skip
         """The k best chunks and the signals behind them."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+        rows = self.rows(doc)
         k = k or self.settings.top_k
         text = normalize(question).strip()
         if not text:
             return Retrieval([], 0.0)
         n = max(self.settings.candidates, k)
         qvec = self.query_vector(text) if mode != "bm25" else None
-        dense_ids: list[int] = []
-        dense_top = 0.0
-        if qvec is not None:
-            if doc is None:
-                scores, ids = self.index.dense.search(qvec[None, :], n)
-                dense_ids = [int(i) for i in ids[0] if i >= 0]
-                dense_top = float(scores[0][0]) if dense_ids else 0.0
-            else:  # one document: its chunks are a contiguous run of the index
-                rows = self._rows(doc)
-                sims = self.index.vectors[rows] @ qvec
-                order = np.argsort(-sims, kind="stable")[:n]
-                dense_ids = [int(rows.start + i) for i in order]
-                dense_top = float(sims[order[0]]) if len(order) else 0.0
-        lexical_ids: list[int] = []
-        lexical_scores: dict[int, float] = {}
-        coverage = 1.0
-        if mode != "dense":
-            tokens = set(self.index.tokenizer(text))
-            scores = self.index.lexical.scores(list(tokens))
-            if doc is not None:
-                mask = np.zeros_like(scores)
-                mask[self._rows(doc)] = 1
-                scores = scores * mask
-            lexical_ids = top_ids(scores, n)
-            lexical_scores = {i: float(scores[i]) for i in lexical_ids}
-            # A question in another language (English) shares only numbers with the text:
-            # its lexical ranking counts as much as its words are known.
-            coverage = sum(t in self.index.lexical.vocab for t in tokens) / len(tokens) if tokens else 0.0
-        sentence_sim: dict[int, float] = {}
-        if qvec is not None:
-            # Every candidate's best sentence: the dense signal fused below.
-            sentence_sim = self.best_sentence(qvec, list(dict.fromkeys(dense_ids + lexical_ids)))
-            dense_ids = sorted(sentence_sim, key=lambda i: (-sentence_sim[i], i))[:n]
-        if mode == "dense":
-            fused = {i: sentence_sim[i] for i in dense_ids}
-        elif mode == "bm25":
-            fused = lexical_scores
-        elif self.settings.fusion == "convex":
-            fused = convex(sentence_sim, lexical_scores, self.settings.dense_weight,
-                           self.settings.lexical_weight * coverage)
-        else:
-            fused = rrf([dense_ids, lexical_ids], self.settings.rrf_k,
-                        [self.settings.dense_weight, self.settings.lexical_weight * coverage])
+        dense_ids, dense_top = self._dense(qvec, n, rows) if qvec is not None else ([], 0.0)
+        lexical = self._lexical(text, n, rows) if mode != "dense" else _Lexical([], {}, 0.0)
+        candidates = list(dict.fromkeys(dense_ids + lexical.ranking))
+        sentence_sim = self.best_sentence(qvec, candidates) if qvec is not None else {}
+        dense_ranking = sorted(sentence_sim, key=lambda i: (-sentence_sim[i], i))[:n]
+        fused = self._fuse(mode, dense_ranking, sentence_sim, lexical)
         if SEEKS_REMEDY.search(text):
             fused = self._remedies_first(fused)
-        # Ties (two rankings swapping two items) are broken by the whole chunk's similarity,
-        # a signal neither ranking used.
-        chunk_sim = self.index.vectors[list(fused)] @ qvec if qvec is not None and fused else np.zeros(len(fused))
-        tie = dict(zip(fused, chunk_sim.tolist()))
-        ranked = sorted(fused, key=lambda i: (-fused[i], -tie[i], i))[:k]
-        dense_rank = {i: r for r, i in enumerate(dense_ids, 1)}
-        lexical_rank = {i: r for r, i in enumerate(lexical_ids, 1)}
-        hits = [
-            Hit(
-                chunk=self.index.chunks[i],
-                score=float(fused[i]),
-                dense_rank=dense_rank.get(i),
-                lexical_rank=lexical_rank.get(i),
-                dense_score=sentence_sim.get(i, 0.0),
-            )
-            for i in ranked
-        ]
+        ranked = self._rank(fused, qvec, k)
+        dense_rank = {i: r for r, i in enumerate(dense_ranking, 1)}
+        lexical_rank = {i: r for r, i in enumerate(lexical.ranking, 1)}
+        hits = [Hit(self.index.chunks[i], float(fused[i]), dense_rank.get(i), lexical_rank.get(i),
+                    sentence_sim.get(i, 0.0)) for i in ranked]  # fmt: skip
         return Retrieval(hits, dense_top)
 
-    def _rows(self, doc: str) -> slice:
-        ids = [c.id for c in self.index.chunks if c.doc_id == doc]
-        if not ids:
+    def rows(self, doc: str | None) -> slice:
+        """The chunk ids of one document (all when `doc` is None); QuestionError for an unknown id."""
+        if doc is None:
+            return slice(0, len(self.index.chunks))
+        if doc not in self._rows_of:
             raise QuestionError("unknown_document", f"no document {doc!r} in the knowledge base; "
-                                f"documents: {', '.join(self.index.documents)}")
-        return slice(ids[0], ids[-1] + 1)
+                                f"documents: {', '.join(self.index.documents)}")  # fmt: skip
+        return self._rows_of[doc]
+
+    def _dense(self, qvec: np.ndarray, n: int, rows: slice) -> tuple[list[int], float]:
+        """(the n nearest chunks, the best similarity) by the chunks' own vectors."""
+        if rows.start == 0 and rows.stop == len(self.index.chunks):
+            scores, ids = self.index.dense.search(qvec[None, :], n)
+            found = [int(i) for i in ids[0] if i >= 0]
+            return found, float(scores[0][0]) if found else 0.0
+        sims = self.index.vectors[rows] @ qvec  # one document: its chunks are a contiguous run
+        order = np.argsort(-sims, kind="stable")[:n]
+        return [int(rows.start + i) for i in order], float(sims[order[0]]) if len(order) else 0.0
+
+    def query_terms(self, text: str) -> tuple[dict[str, float], float]:
+        """The lexical query ({term: weight}) and the share of the question's words the index knows."""
+        tokens = set(self.index.tokenizer(text))
+        vocab = self.index.lexical.vocab
+        if not english.is_english(text):
+            return dict.fromkeys(tokens, 1.0), sum(t in vocab for t in tokens) / len(tokens) if tokens else 0.0
+        terms, coverage = english.translate(text, vocab)
+        return terms | {t: 1.0 for t in tokens if t in vocab}, coverage  # acronyms, figures
+
+    def _lexical(self, text: str, n: int, rows: slice) -> _Lexical:
+        terms, coverage = self.query_terms(text)
+        scores = self.index.lexical.scores(terms)
+        if rows.stop - rows.start < len(scores):
+            masked = np.zeros_like(scores)
+            masked[rows] = scores[rows]
+            scores = masked
+        ranking = top_ids(scores, n)
+        return _Lexical(ranking, {i: float(scores[i]) for i in ranking}, coverage)
+
+    def _fuse(self, mode: Mode, dense_ranking: list[int], sentence_sim: dict[int, float], lexical: _Lexical
+              ) -> dict[int, float]:  # fmt: skip
+        s = self.settings
+        if mode == "dense":
+            return {i: sentence_sim[i] for i in dense_ranking}
+        if mode == "bm25":
+            return dict(lexical.scores)
+        if s.fusion == "convex":
+            return convex(sentence_sim, lexical.scores, s.dense_weight, s.lexical_weight * lexical.coverage)
+        return rrf([dense_ranking, lexical.ranking], s.rrf_k, [s.dense_weight, s.lexical_weight * lexical.coverage])
+
+    def _rank(self, fused: dict[int, float], qvec: np.ndarray | None, k: int) -> list[int]:
+        """The k best; ties (two rankings swapping two items) go to the whole chunk's similarity."""
+        ids = list(fused)
+        chunk_sim = self.index.vectors[ids] @ qvec if qvec is not None and ids else np.zeros(len(ids))
+        tie = dict(zip(ids, chunk_sim.tolist()))
+        return sorted(ids, key=lambda i: (-fused[i], -tie[i], i))[:k]
 
     def _remedies_first(self, fused: dict[int, float]) -> dict[int, float]:
         """Put the passage that answers a retrieved problem just above it."""

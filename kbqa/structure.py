@@ -34,8 +34,10 @@ def build_document(blocks: list[Block], doc_id: str, title: str = "", fmt: str =
         entries_found, pieces = split_toc(pieces)
         title, pieces = _take_title(pieces, title)
         pieces = rebuild_tables(pieces)
-    nodes = _tree(_headings(pieces, entries_found))
     title, subtitle = _split_title(title or doc_id)
+    if subtitle:  # who delivered it, where and when: text worth citing
+        pieces.insert(0, Piece(subtitle))
+    nodes = _tree(_headings(pieces, entries_found))
     meta = {"format": fmt, **({"subtitle": subtitle} if subtitle else {})}
     return _assemble(doc_id, title, nodes, meta)
 

@@ -8,41 +8,23 @@ quoted term (“一网统管”, 《政务数据共享管理办法》) blanked o
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from kbqa.data import Document, Section
-from kbqa.text import normalize
+from kbqa.text import CLASSIFIERS, FIGURE, GARBLED, split_sentences, squash
 
 BLANK = "＿＿＿＿"
 MIN_CONTEXT_CHARS = 12  # a blank needs enough sentence around it to be answerable
 MAX_TRAILING_CHARS = 6  # how much of the text after the blank an answer may repeat
 
-# Clauses end at 。！？； and at ASCII `;`, which the report writes for ；. ASCII `?` and `!` are
-# mojibake in this text (规?;疟用, 空天地?!比), never sentence ends (see `kbqa.answer`).
-# Full-width punctuation is written as escapes: some editors silently turn it into ASCII.
-_SENTENCE = re.compile("[^\u3002\uff01\uff1f\uff1b;\n]+[\u3002\uff01\uff1f\uff1b;]?")
 # Scraping damage: `?`, or one Latin letter wedged between Chinese characters (崟r分析, 领域W者).
-_GARBLED = re.compile(r"\?|[\u4e00-\u9fff][A-Za-z][\u4e00-\u9fff]")
-
-# Measure words: with one of these the noun follows in the sentence, so the bare number
-# is an acceptable answer too ("48" for 48个部门).
-_CLASSIFIERS = "个|项|类|家|条|份|次|人|座|台|辆|名|所|户|张|套|批"
-_UNITS = f"个工作日|个月|{_CLASSIFIERS}|倍|元|分钟|小时|天|周|公里|平方公里|吨|年|PB|TB|GB"
-_FIGURE = re.compile(
-    r"(?<![\d.A-Za-z+\-])"  # not the tail of PM2.5, 5G or 1+10+N
-    rf"\d+(?:\.\d+)?(?:多|余)?(?:%|个百分点|[万亿千](?:{_UNITS})?|(?:{_UNITS}))"
-)
-_CLASSIFIER_END = re.compile(f"(?:{_CLASSIFIERS})$")
+# With a measure word the noun follows in the sentence, so the bare number is an acceptable
+# answer too ("48" for 48个部门).
+_CLASSIFIER_END = re.compile(f"(?:{CLASSIFIERS})$")
 _YEAR = re.compile(r"^(?:19|20)\d\d年$")
 _TERM = re.compile(r"“([^“”\n]{2,10})”|《([^《》\n]{2,16})》")
-
-# Marks that carry no meaning in an answer: quotes, brackets, list and sentence punctuation.
-_IGNORED = re.compile(
-    "[\\s\"'()\\[\\]\uff08\uff09\u201c\u201d\u2018\u2019\u300a\u300b\u3008\u3009\u300c\u300d\u300e\u300f\u3010\u3011]"
-)
-_EDGE_PUNCTUATION = ",.;:!?\u3002\u3001\uff0c\uff0e\uff1b\uff1a\uff01\uff1f"
 
 Kind = Literal["figure", "term"]
 
@@ -81,8 +63,8 @@ class PracticeQuestion:
 
 
 def sentences(text: str) -> list[str]:
-    """The clauses of `text` that end in 。!?; each keeps its closing mark."""
-    return [m.group(0).strip() for m in _SENTENCE.finditer(text) if m.group(0).strip()]
+    """The sentences of `text` (`kbqa.text.split_sentences`), however short; each keeps its closing mark."""
+    return [sentence for _, sentence in split_sentences(text, min_chars=1)]
 
 
 def make_questions(doc: Document, section: Section) -> list[PracticeQuestion]:
@@ -110,7 +92,7 @@ def make_questions(doc: Document, section: Section) -> list[PracticeQuestion]:
 
 def _before_damage(sentence: str) -> str:
     """The sentence, or its clauses before any scraping damage (then ending in ……), or ""."""
-    damage = _GARBLED.search(sentence)
+    damage = GARBLED.search(sentence)
     if damage is None:
         return sentence
     cut = max(sentence.rfind(",", 0, damage.start()), sentence.rfind(",", 0, damage.start()))
@@ -126,7 +108,7 @@ def _targets(sentence: str) -> list[tuple[Kind, str, tuple[str, ...]]]:
         quoted.append(m.span())
         if not term.isdigit():
             found.append((m.start(), "term", term, (term,)))
-    for m in _FIGURE.finditer(sentence):
+    for m in FIGURE.finditer(sentence):
         figure = m.group(0)
         if _YEAR.match(figure) or any(s <= m.start() < e for s, e in quoted):
             continue
@@ -155,4 +137,70 @@ def check(answer: str, expected: str | Iterable[str]) -> bool:
 
 
 def _canonical(text: str) -> str:
-    return _IGNORED.sub("", normalize(text)).strip(_EDGE_PUNCTUATION).casefold()
+    return squash(text, keep_figures=True).casefold()
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The verdict on one answer; `counted` is False for another try at a question already scored."""
+
+    question: PracticeQuestion
+    given: str
+    right: bool
+    counted: bool
+
+
+class PracticeSession:
+    """One trainee's practice: the chosen section, the question at hand and the score so far.
+
+    `bank` maps a section's key to its questions. Each question scores once: another try
+    shows the verdict again without counting. The score runs on across sections.
+    """
+
+    def __init__(self, bank: Mapping[str, Sequence[PracticeQuestion]], key: str | None = None) -> None:
+        self.bank = bank
+        self.key = key if key in bank else None
+        self.index = 0
+        self.right = 0
+        self.answered = 0
+        self._scored: set[tuple[str, int]] = set()
+
+    def __deepcopy__(self, memo: dict) -> PracticeSession:
+        """A fresh copy of the score and position over the same bank (Gradio copies state per visitor)."""
+        copy = PracticeSession(self.bank, self.key)
+        copy.index, copy.right, copy.answered, copy._scored = self.index, self.right, self.answered, set(self._scored)
+        return copy
+
+    @property
+    def questions(self) -> Sequence[PracticeQuestion]:
+        return self.bank.get(self.key, ()) if self.key is not None else ()
+
+    @property
+    def current(self) -> PracticeQuestion | None:
+        return self.questions[self.index] if self.questions else None
+
+    def choose(self, key: str | None) -> PracticeQuestion | None:
+        """Practise the section `key` from its first question; an unknown key chooses none."""
+        self.key = key if key in self.bank else None
+        self.index = 0
+        return self.current
+
+    def next(self) -> PracticeQuestion | None:
+        """The following question, back to the first after the last."""
+        if self.questions:
+            self.index = (self.index + 1) % len(self.questions)
+        return self.current
+
+    def check(self, given: str | None) -> Checked | None:
+        """Check `given` against the current question; None (and nothing scored) without a question or an answer."""
+        question = self.current
+        if question is None or not (given or "").strip():
+            return None
+        right = question.check(given)
+        at = (self.key, self.index)
+        counted = at not in self._scored
+        if counted:
+            self._scored.add(at)
+            self.answered += 1
+            self.right += int(right)
+        return Checked(question, given, right, counted)

@@ -125,7 +125,7 @@ def split_sentences(text: str, min_chars: int = MIN_SENTENCE_CHARS) -> list[tupl
 # ---------------------------------------------------------------- citation markers
 
 MARKER = re.compile(r"\[(\d+)\]")
-_EXCERPT = re.compile(r"(.*?)\[(\d+)\]", re.S)
+_EXCERPT = re.compile(r"(.*?)\[(\d+)\]")
 
 
 def cited_numbers(text: str) -> set[int]:
@@ -134,8 +134,14 @@ def cited_numbers(text: str) -> set[int]:
 
 
 def excerpts(text: str) -> list[tuple[str, int]]:
-    """(excerpt, n) for every `excerpt[n]` of an answer, the excerpt without its "…" marks."""
-    return [(e.strip().strip("…"), int(n)) for e, n in _EXCERPT.findall(text)]
+    """(excerpt, n) for every `excerpt[n]` of an answer, the excerpt without its "…" marks.
+
+    An answer is lines: a line with markers is excerpts, each ended by its `[n]` and word for
+    word from passage n; a line without one is kbqa's own words (a heading, a lead-in). The ⟦⟧
+    marks around scraping damage are kbqa's too and are left out.
+    """
+    lines = text.replace("⟦", "").replace("⟧", "").split("\n")
+    return [(e.strip().strip("…"), int(n)) for line in lines for e, n in _EXCERPT.findall(line)]
 
 
 # ---------------------------------------------------------------- figures
@@ -149,4 +155,11 @@ _FIGURE = (
     rf"(?:%|个百分点|[万亿千百](?:{UNITS})?|(?:{UNITS})){{q}}"
 )
 FIGURE = re.compile(_FIGURE.replace("{q}", ""))  # a number with its unit
+DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|\d{4}年\d{1,2}月|\d{4}-\d{1,2}-\d{1,2}")
 NUMBER = re.compile(_FIGURE.replace("{q}", "?"))  # a number, with its unit if it has one
+
+# ---------------------------------------------------------------- scraping damage
+
+# Mojibake a scraping site left in its text: `?` runs between Chinese characters (规?;疟用,
+# 空天地?!比) and one Latin letter wedged into Chinese (崟r分析, 领域W者).
+GARBLED = re.compile(r"(?<=[\u4e00-\u9fff])\?+[;!]?|[\u4e00-\u9fff][A-Za-z](?=[\u4e00-\u9fff])")

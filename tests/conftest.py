@@ -41,7 +41,8 @@ def settings(tmp_path_factory) -> Settings:
     kb.mkdir()
     shutil.copy(KB_DOC, kb / KB_DOC.name)
     return Settings.from_env(
-        env={}, kb_dir=kb, index_dir=base / "index", cache_dir=ROOT / ".cache" / "kbqa", rate_limit=100_000
+        env={}, kb_dir=kb, index_dir=base / "index", cache_dir=ROOT / ".cache" / "kbqa", data_dir=base / "data",
+        rate_limit=100_000,
     )
 
 

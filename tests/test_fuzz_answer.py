@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from kbqa.answer import QuestionError
 from kbqa.api.schema import AskResponse, answer_to_json
 from kbqa.data import Answer
+from kbqa.errors import QuestionError
 
 LIMIT = 500  # Settings.max_question_chars
 INVISIBLE = ("Cc", "Cf", "Cs", "Co", "Cn")  # what check_question turns into spaces

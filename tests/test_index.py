@@ -86,8 +86,8 @@ def test_failed_build_keeps_the_last_good_index(own, embedder):
     before = (own.index_dir / "manifest.json").read_bytes()
     for path in own.kb_dir.iterdir():
         path.unlink()
-    (own.kb_dir / "broken.txt").write_bytes(b"\xff\xfe\x00garbage")
-    with pytest.raises(ValueError, match="no usable document .*broken.txt: not UTF-8 text"):
+    (own.kb_dir / "broken.txt").write_bytes(b"\xff\xff garbage")
+    with pytest.raises(ValueError, match="no usable document .*broken.txt: not UTF-8 or GB18030 text"):
         build(own, embedder)
     assert (own.index_dir / "manifest.json").read_bytes() == before
     assert len(Index.load(own.index_dir).chunks) > 100
@@ -95,10 +95,10 @@ def test_failed_build_keeps_the_last_good_index(own, embedder):
 
 
 def test_unreadable_document_is_reported_and_others_index(own, embedder):
-    (own.kb_dir / "broken.txt").write_bytes(b"\xff\xfe bad bytes")
+    (own.kb_dir / "broken.txt").write_bytes(b"\xff\xff bad bytes")
     report = build(own, embedder)
     assert report.documents == 1
-    assert report.skipped == ["broken.txt: not UTF-8 text (byte 0)"]
+    assert report.skipped == ["broken.txt: not UTF-8 or GB18030 text (byte 0)"]
 
 
 def test_a_section_number_with_text_in_another_document_is_not_missing(own, embedder):
@@ -108,5 +108,5 @@ def test_a_section_number_with_text_in_another_document_is_not_missing(own, embe
         "# 笔记\n\n## 2 技术\n### 2.3 算法治理\n某区用算法调度垃圾清运车辆,空驶率下降三成。\n", encoding="utf-8"
     )
     engine = Engine(own, embedder)
-    assert engine.sections.missing("2.3节讲了什么?") is None
-    assert engine.sections.missing("12.4节讲了什么?").title == "评估结果的科学应用"
+    assert engine.outline.missing("2.3节讲了什么?") is None
+    assert engine.outline.missing("12.4节讲了什么?").title == "评估结果的科学应用"

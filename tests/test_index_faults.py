@@ -348,17 +348,17 @@ def _only_unreadable(own: Settings) -> None:
 
 UNUSABLE = {
     "empty kb/": (
-        _empty, "no usable document in {kb}: it is empty. Put readable .txt or .md documents in {kb} and retry."
+        _empty, "no usable document in {kb}: it is empty. Put readable documents (.docx .htm .html .markdown .md .pdf .txt) in {kb} and retry."
     ),
     "only unreadable documents": (
         _only_unreadable,
         "no usable document in {kb}: notes.md: not a regular file (a folder, a broken link or a device); "
-        "bad.txt: not UTF-8 text (byte 3). Put readable .txt or .md documents in {kb} and retry.",
+        "bad.txt: not UTF-8 or GB18030 text (byte 3). Put readable documents (.docx .htm .html .markdown .md .pdf .txt) in {kb} and retry.",
     ),
     "no kb/ at all": (
         lambda own: shutil.rmtree(own.kb_dir),
-        "knowledge-base folder {kb} does not exist; put .txt or .md files there. "
-        "Put readable .txt or .md documents in {kb} and retry.",
+        "knowledge-base folder {kb} does not exist; put documents there (.docx .htm .html .markdown .md .pdf .txt). "
+        "Put readable documents (.docx .htm .html .markdown .md .pdf .txt) in {kb} and retry.",
     ),
 }
 
@@ -570,7 +570,7 @@ def test_unreadable_documents_are_reported_by_name_and_the_others_index(own, emb
         "kbqa: skipped draft.md: not a regular file (a folder, a broken link or a device)",
         "kbqa: skipped huge.txt: larger than 50 MiB",
         "kbqa: skipped link.txt: not a regular file (a folder, a broken link or a device)",
-        "kbqa: skipped bad.txt: not UTF-8 text (byte 7)",
+        "kbqa: skipped bad.txt: not UTF-8 or GB18030 text (byte 7)",
         "kbqa: skipped binary.txt: binary data, not text",
     ]
     documents, *_ = built_line(child.stdout, own)

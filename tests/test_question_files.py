@@ -15,7 +15,7 @@ import pytest
 from opencc import OpenCC
 
 from kbqa.evaluate import match_key
-from kbqa.text import normalize
+from kbqa.kb import document_from_text
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -35,10 +35,8 @@ LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 @cache
 def doc_key(doc: str) -> str:
-    text = DOC_PATHS[doc].read_text(encoding="utf-8")
-    if doc == REPORT:
-        text = normalize(text)
-    return match_key(text)
+    """The document's text as kbqa indexes it (cleaned, structured, tables as rows), in the hit rule's form."""
+    return match_key(document_from_text(DOC_PATHS[doc].read_text(encoding="utf-8"), doc).text)
 
 
 def load(name: str) -> list[dict]:

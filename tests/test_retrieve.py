@@ -2,7 +2,7 @@ import pytest
 from conftest import DEV_SET
 
 from kbqa.evaluate import evaluate, is_hit, load_questions, match_key
-from kbqa.retrieve import rrf, top_ids
+from kbqa.fusion import rrf, top_ids
 
 
 def test_rrf_is_reciprocal_rank_fusion():

@@ -7,7 +7,7 @@ from conftest import KB_DOC
 
 from kbqa.data import Document
 from kbqa.kb import list_sources, read_source
-from kbqa.study import BLANK, PracticeQuestion, check, make_questions, sentences
+from kbqa.study import BLANK, Checked, PracticeQuestion, PracticeSession, check, make_questions, sentences
 
 
 @pytest.fixture(scope="module")
@@ -101,13 +101,16 @@ def test_every_question_of_the_report_is_well_formed(report):
             assert q.sentence.removesuffix("……") in text
             assert q.prompt.replace(BLANK, q.answer) == q.sentence
             assert "?" not in q.sentence and "崟r" not in q.sentence
-    assert sum(len(make_questions(report, s)) for s in report.sections) == 420
+    # 415: the shared sentence rule (kbqa.text) does not end a sentence at mojibake `?;`, so the
+    # garbled starts 浉郯拇鬄硡^“湾区通”… and A设施共建… (9.2, 9.3) no longer make five questions.
+    assert sum(len(make_questions(report, s)) for s in report.sections) == 415
 
 
 def test_sentences_split_on_both_widths_but_not_on_mojibake():
     # \uff1b \uff1f: full-width ； ？, as escapes so that no editor turns them into ASCII
+    # `;` right after a mojibake `?` (规?;疟用, 规模化应用 damaged) is mojibake too: kbqa.text's rule
     text = "第一句,还有。第二句;第三句\uff1b规?;疟用?!第四句\uff1f"
-    assert sentences(text) == ["第一句,还有。", "第二句;", "第三句\uff1b", "规?;", "疟用?!第四句\uff1f"]
+    assert sentences(text) == ["第一句,还有。", "第二句;", "第三句\uff1b", "规?;疟用?!第四句\uff1f"]
     assert sentences("甲乙。\n\n丙丁。") == ["甲乙。", "丙丁。"]
 
 
@@ -145,3 +148,76 @@ def test_a_question_also_accepts_the_words_right_after_its_blank(report):
     assert not q.check("48个单位")
     assert not q.check("部门")
     assert not check("48个部门", q.accepted)  # the plain check wants the blank alone
+
+
+# ---------------------------------------------------------------- a practice session
+
+
+@pytest.fixture
+def session(report) -> PracticeSession:
+    bank = {f"r#{s.number}": make_questions(report, s) for s in report.sections}
+    return PracticeSession(bank, "r#2.2")
+
+
+def test_a_session_starts_at_the_first_question_of_its_section(session):
+    assert (session.key, session.index, session.right, session.answered) == ("r#2.2", 0, 0, 0)
+    assert session.current.answer == "智慧大脑"
+    assert len(session.questions) == 11
+
+
+def test_each_question_scores_once_and_another_try_shows_the_verdict_again(session):
+    first = session.current
+    assert session.check("智慧大脑") == Checked(first, "智慧大脑", right=True, counted=True)
+    assert (session.right, session.answered) == (1, 1)
+    assert session.next().answer == "城市大脑"
+    assert session.check("城市中枢") == Checked(session.current, "城市中枢", right=False, counted=True)
+    assert session.check("城市大脑") == Checked(session.current, "城市大脑", right=True, counted=False)
+    assert (session.right, session.answered) == (1, 2)
+
+
+def test_a_blank_answer_is_not_checked_and_not_scored(session):
+    assert session.check("") is None
+    assert session.check("   ") is None
+    assert session.check(None) is None
+    assert (session.right, session.answered) == (0, 0)
+    assert session.check("智慧大脑").counted  # the question is still open to a real answer
+
+
+def test_next_goes_round_to_the_first_question(session):
+    answers = [session.next().answer for _ in range(11)]
+    assert answers[-2:] == ["数据赋能、价值共创", "智慧大脑"]
+    assert session.index == 0
+
+
+def test_choosing_a_section_restarts_its_questions_but_keeps_the_score(session):
+    session.check("智慧大脑")
+    session.next()
+    assert session.choose("r#5.2").answer == "数据烟囱"
+    assert (session.index, session.right, session.answered) == (0, 1, 1)
+    assert session.check("数据烟囱").counted  # the first question of another section is another question
+    assert session.choose("r#2.2").answer == "智慧大脑"
+    assert not session.check("智慧大脑").counted  # back in 2.2, its first question was scored already
+    assert (session.right, session.answered) == (2, 2)
+
+
+def test_a_section_without_questions_or_an_unknown_one_has_no_current_question(session):
+    assert session.choose("r#2.3") is None and session.questions == []
+    assert session.next() is None
+    assert session.check("48个") is None
+    assert session.choose("nowhere#1") is None and session.key is None
+    assert PracticeSession({}).current is None
+
+
+def test_a_copied_session_keeps_its_own_score_over_the_same_questions(session):
+    import copy
+
+    session.check("智慧大脑")
+    twin = copy.deepcopy(session)
+    assert twin.bank is session.bank  # one bank of questions for every visitor
+    twin.next()
+    twin.check("城市大脑")
+    assert (twin.index, twin.right, twin.answered) == (1, 2, 2)
+    assert (session.index, session.right, session.answered) == (0, 1, 1)
+    assert not twin.check("城市大脑").counted
+    session.next()
+    assert session.check("城市大脑").counted

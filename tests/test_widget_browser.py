@@ -189,8 +189,8 @@ def test_widget_answers_on_a_third_party_page_with_a_citation(page, site, api, a
     expect(reply.locator(".answer")).to_contain_text("48个部门")
     expect(reply.locator(".answer")).to_contain_text("[1]")
     source = reply.locator(".source").first
-    expect(source.locator(".sec")).to_have_text("2.2")
-    expect(source.locator("summary")).to_have_text("[1]2.2大数据与云计算平台的协同联动与价值释放")
+    expect(source.locator(".sec")).to_have_text("二、智慧城市核心技术支撑体系构建与应用 › 2.2 大数据与云计算平台的协同联动与价值释放")
+    expect(source.locator(".doc")).to_have_text("《2025年智慧城市创新报告与城市治理优化分析报告》")
     expect(source.locator("p")).to_have_text(expected["text"])
     expect(source.locator("mark")).to_have_text([expected["text"][s:e] for s, e in expected["highlights"]])
     page.screenshot(path=artifacts / "widget-open.png")
@@ -243,7 +243,7 @@ def test_html_in_questions_and_passages_is_shown_as_text(page, events, site, pro
     expect(reply.locator(".answer")).to_contain_text(f"测试人员在留言板提交了字符串{PROBE},系统应当原样显示这段文字")
     expect(reply.get_by_role("button", name="查看引用段落 1")).to_have_text("[1]")
     source = reply.locator(".source").first
-    expect(source.locator("summary")).to_have_text(f"[1]1.1{PROBE_TITLE}")
+    expect(source.locator("summary")).to_have_text(f"[1]1.1 {PROBE_TITLE}《安全测试说明》")
     expect(source.locator("p")).to_contain_text(PROBE)
     injected = page.evaluate(
         """() => [document, document.querySelector('kbqa-widget').shadowRoot]
@@ -392,7 +392,7 @@ def test_embed_page_answers_inside_an_iframe(page, site, api):
     box.fill(QUESTION)
     box.press("Enter")
     expect(chat.locator(".answer")).to_contain_text("48个部门")
-    expect(chat.locator(".source .sec").first).to_have_text("2.2")
+    expect(chat.locator(".source .sec").first).to_contain_text("2.2 大数据与云计算平台的协同联动与价值释放")
 
 
 def test_embed_page_refuses_to_be_framed_by_a_site_not_in_the_list(page, site, strict_api):

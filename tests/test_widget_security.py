@@ -48,9 +48,9 @@ def test_listed_origin_preflight(guarded):
     assert r.status_code == 200  # Starlette's CORSMiddleware answers preflights
     assert r.headers["access-control-allow-origin"] == SITE
     assert r.headers["access-control-allow-methods"] == "POST, GET, OPTIONS"
-    # The CORS-safelisted headers, and the two a client sets itself: JSON, and an API key.
+    # The CORS-safelisted headers, and those a client sets itself: JSON, an API key, the widget naming itself.
     assert r.headers["access-control-allow-headers"] == (
-        "Accept, Accept-Language, Authorization, Content-Language, Content-Type"
+        "Accept, Accept-Language, Authorization, Content-Language, Content-Type, X-KBQA-Channel"
     )
     assert r.headers["access-control-max-age"] == "600"
     assert r.headers["vary"].split(", ")[0] == "Origin"

@@ -7,27 +7,44 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import uvicorn
 from fastapi import FastAPI
 
-from kbqa.api import openai, routes, widget
+from kbqa.api import admin, feedback, openai, routes, widget
 from kbqa.api.errors import HANDLERS
 from kbqa.api.middleware import middleware
 from kbqa.api.ratelimit import RateLimiter
-from kbqa.settings import Settings
+from kbqa.library import Library
+from kbqa.qlog import QuestionLog
+from kbqa.readers import SUFFIXES
+from kbqa.rebuild import Rebuilder
+from kbqa.settings import Settings, SettingsError
 
 log = logging.getLogger("kbqa.api")
 
 
-def create_app(engine, settings: Settings | None = None, with_ui: bool = True) -> FastAPI:
-    """The FastAPI app around a loaded engine; `with_ui` mounts the Gradio interface at `/`."""
+def create_app(engine, settings: Settings | None = None, with_ui: bool = True, qlog: QuestionLog | None = None
+               ) -> FastAPI:
+    """The FastAPI app around a loaded engine; `with_ui` mounts the Gradio interface at `/`.
+
+    The question log (`qlog`, else the one KBQA_LOG_DB names) and the background rebuilder
+    are closed when the server shuts down.
+    """
     settings = settings or engine.settings
     limiter = RateLimiter(settings.rate_limit, settings.rate_window_s)
+    qlog = qlog or QuestionLog.open(settings)
+    library = Library(settings)
+    rebuilder = Rebuilder(settings, engine.embedder, engine.swap, say=lambda m: log.warning("%s", m))
     app = FastAPI(title="kbqa", version="0.1.0", description=describe(engine, settings),
-                  exception_handlers=HANDLERS, middleware=middleware(settings))
+                  exception_handlers=HANDLERS, middleware=middleware(settings), lifespan=_closing(qlog, rebuilder))
     app.state.engine, app.state.settings, app.state.limiter = engine, settings, limiter
+    app.state.qlog, app.state.library, app.state.rebuilder = qlog, library, rebuilder
     app.include_router(routes.router(engine, settings, limiter))
+    app.include_router(feedback.router(settings, limiter))
+    app.include_router(admin.router(engine, settings, library, rebuilder))
     app.include_router(openai.router(engine, settings, limiter))
     app.include_router(widget.router(settings))
     # The two below answer every path not matched yet, so routers go above them.
@@ -36,9 +53,21 @@ def create_app(engine, settings: Settings | None = None, with_ui: bool = True) -
         import gradio as gr
 
         from kbqa.ui import build_ui
+        from kbqa.ui.admin import Office
 
-        app = gr.mount_gradio_app(app, build_ui(engine), path="/", footer_links=[])
+        office = Office(engine, settings, library, rebuilder, qlog)
+        app = gr.mount_gradio_app(app, build_ui(engine, qlog, office), path="/", footer_links=[])
     return app
+
+
+def _closing(qlog: QuestionLog, rebuilder: Rebuilder):
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        rebuilder.close(timeout=5)  # a build still running is abandoned; kb/ keeps the change for the next start
+        qlog.close()
+
+    return lifespan
 
 
 def describe(engine, settings: Settings) -> str:
@@ -63,11 +92,15 @@ def serve(settings: Settings) -> None:
     try:
         engine = Engine(settings, say=lambda m: log.warning("%s", m))
     except (ValueError, FileNotFoundError) as exc:
-        sys.exit(f"kbqa: cannot start: {exc}. Put readable .txt or .md documents in {settings.kb_dir} and retry.")
+        formats = " ".join(sorted(SUFFIXES))
+        sys.exit(f"kbqa: cannot start: {exc}. Put readable documents ({formats}) in {settings.kb_dir} and retry.")
     except OSError as exc:  # the index or cache folder cannot be written
         sys.exit(f"kbqa: cannot start: {exc}. Make {settings.index_dir.parent} and {settings.cache_dir} writable "
                  "folders and retry.")
-    app = create_app(engine, settings)
+    try:
+        app = create_app(engine, settings)
+    except (SettingsError, ConnectionError) as exc:  # the question log KBQA_LOG_DB names
+        sys.exit(f"kbqa: cannot start: {exc}")
     log.warning("serving on http://%s:%d", settings.host, settings.port)
     uvicorn.Server(server_config(app, settings)).run()
 

@@ -11,10 +11,14 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kbqa.api.admin import UPLOADS, is_admin
 from kbqa.api.errors import error_response
 from kbqa.settings import Settings
 
 API = ("/api/", "/v1/")  # the paths browsers from other sites may call, and whose bodies are limited
+
+
+MULTIPART_SLACK = 64 * 1024  # the multipart framing around an upload's bytes
 
 
 def middleware(settings: Settings) -> list[Middleware]:
@@ -22,7 +26,8 @@ def middleware(settings: Settings) -> list[Middleware]:
     return [
         Middleware(NoSniff),
         Middleware(OriginGuard, settings=settings),
-        Middleware(BodyLimit, limit=settings.max_body_bytes),
+        Middleware(BodyLimit, limit=settings.max_body_bytes, admin_token=settings.admin_token,
+                   upload_limit=min(settings.max_upload_bytes, settings.max_document_bytes)),
     ]
 
 
@@ -59,7 +64,7 @@ class OriginGuard:
             app,
             allow_origin_regex=".*",
             allow_methods=("POST", "GET", "OPTIONS"),
-            allow_headers=("Content-Type", "Authorization"),
+            allow_headers=("Content-Type", "Authorization", "X-KBQA-Channel"),  # the widget names itself
             expose_headers=("Retry-After",),  # the widget tells visitors how long to wait
             max_age=600,
         )
@@ -83,17 +88,19 @@ class BodyLimit:
 
     The body is read here, before the app sees it: FastAPI turns an error raised while it
     reads a body into a generic 400, so a limit enforced inside its reads would never say 413.
+    An upload to UPLOADS that carries the admin token may be as large as `upload_limit`.
     """
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app: ASGIApp, limit: int, upload_limit: int = 0, admin_token: str = "") -> None:
+        self.app, self.limit, self.upload_limit, self.admin_token = app, limit, upload_limit, admin_token
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not _is_api(scope):
             return await self.app(scope, receive, send)
+        limit, code = self._limit(scope)
         declared = Headers(scope=scope).get("content-length", "0")
-        if declared.isdigit() and int(declared) > self.limit:
-            return await self._refuse(scope, receive, send)
+        if declared.isdigit() and int(declared) > limit:
+            return await self._refuse(scope, receive, send, limit, code)
         parts, size, more = [], 0, True
         while more:
             message = await receive()
@@ -101,14 +108,23 @@ class BodyLimit:
                 return  # the client went away
             parts.append(message.get("body", b""))
             size += len(parts[-1])
-            if size > self.limit:
-                return await self._refuse(scope, receive, send)
+            if size > limit:
+                return await self._refuse(scope, receive, send, limit, code)
             more = message.get("more_body", False)
         await self.app(scope, _replay(b"".join(parts), receive), send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        message = f"request body is over {self.limit} bytes"
-        await error_response("body_too_large", message, path=scope["path"])(scope, receive, send)
+    def _limit(self, scope: Scope) -> tuple[int, str]:
+        """The limit on this request's body, and the error code past it."""
+        if scope["path"] == UPLOADS and self.upload_limit and is_admin(Headers(scope=scope), self.admin_token):
+            return self.upload_limit + MULTIPART_SLACK, "document_too_large"
+        return self.limit, "body_too_large"
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int, code: str) -> None:
+        megabytes = f"{self.upload_limit / 2**20:.3g}"
+        message = f"request body is over {limit} bytes" + (
+            f" (documents are limited to {self.upload_limit} bytes, KBQA_MAX_UPLOAD_BYTES)"
+            if code == "document_too_large" else "")
+        await error_response(code, message, path=scope["path"], limit_mb=megabytes)(scope, receive, send)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -8,11 +8,12 @@ answer keeps its `[n]` markers; the passages they name travel beside it as `mess
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request
@@ -22,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from kbqa.api.errors import error_response
 from kbqa.api.keys import key_check
+from kbqa.api.questionlog import log_answer
 from kbqa.api.ratelimit import RateLimiter, client_of
 from kbqa.api.routes import json_body
 from kbqa.api.schema import answer_to_json
@@ -31,6 +33,7 @@ from kbqa.settings import Settings
 
 log = logging.getLogger("kbqa.api")
 MODEL = "kbqa"  # one model: the knowledge base this server holds
+CHANNEL = "openai"  # how its answers are logged
 ROLES = ("system", "developer", "user", "assistant")
 SEND_CHAT = 'send a JSON object such as {"model": "kbqa", "messages": [{"role": "user", "content": "…"}]}'
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -122,9 +125,10 @@ def router(engine, settings: Settings, limiter: RateLimiter) -> APIRouter:
         usage = _usage_of(question, history) if (chat.stream_options or {}).get("include_usage") else None
         if chat.stream:
             pieces = await run_in_threadpool(engine.answer_stream, *asked)
-            events = stream_events(pieces, head, engine.index.documents, usage, request.url.path)
+            logged = functools.partial(log_answer, request, channel=CHANNEL)
+            events = stream_events(pieces, head, engine.index.documents, usage, request.url.path, logged)
             return StreamingResponse(events, media_type="text/event-stream", headers=SSE_HEADERS)
-        answer = await run_in_threadpool(engine.answer, *asked)
+        answer = log_answer(request, await run_in_threadpool(engine.answer, *asked), CHANNEL)
         return JSONResponse(completion(answer, head, engine.index.documents, _usage_of(question, history)))
 
     return v1
@@ -139,17 +143,19 @@ def completion(answer: Answer, head: dict, documents, usage: dict) -> dict:
             "usage": _counted(usage, answer.text), "kbqa": kbqa_fields(answer, wire)}
 
 
-def stream_events(pieces: Iterator, head: dict, documents, usage: dict | None, path: str) -> Iterator[str]:
+def stream_events(pieces: Iterator, head: dict, documents, usage: dict | None, path: str,
+                  logged: Callable[[Answer], Answer] = lambda a: a) -> Iterator[str]:
     """Server-sent `chat.completion.chunk`s: the role, a chunk per sentence, the last with references, [DONE].
 
-    Each sentence is held until the next arrives, so the last one can carry the references.
+    Each sentence is held until the next arrives, so the last one can carry the references;
+    the final Answer goes through `logged` (the question log) before they are sent.
     """
     yield _event(head, {"role": "assistant", "content": ""})
     held, final = None, None
     try:
         for item in pieces:
             if isinstance(item, Answer):
-                final = item
+                final = logged(item)
                 break
             if held is not None:
                 yield _event(head, {"content": held})

@@ -12,6 +12,7 @@ from starlette.routing import Match, Mount
 
 from kbqa.api.errors import V1, error_response, error_responses
 from kbqa.api.keys import key_check
+from kbqa.api.questionlog import channel_of, log_answer
 from kbqa.api.ratelimit import RateLimiter, client_of
 from kbqa.api.schema import AskResponse, SectionOut, answer_to_json, ask_request
 from kbqa.errors import KbqaError
@@ -40,6 +41,7 @@ def router(engine, settings: Settings, limiter: RateLimiter) -> APIRouter:
         """Answer a question with numbered citations; `[n]` in `answer` is passage `n`."""
         limiter.check(client_of(request))
         answer = engine.answer(body.question, body.history, body.top_k, body.doc)
+        answer = log_answer(request, answer, channel_of(request))
         return answer_to_json(answer, engine.index.documents)
 
     @api.get("/api/sections", response_model=list[SectionOut], tags=["api"], dependencies=[keys])

@@ -90,4 +90,7 @@ def _inline(tok) -> tuple[str, str]:
         elif child.type == "hardbreak" or (child.type == "html_inline" and _BREAK_TAG.match(child.content)):
             parts.append("\0")
             leading = False
+        elif child.type == "html_inline":  # markup written in the text is text: shown as written, never run
+            parts.append(child.content)
+            leading = False
     return "".join(parts), "".join(lead)

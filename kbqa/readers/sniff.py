@@ -105,5 +105,6 @@ def decode_text(data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         gb_at = exc.start
     # Report where the file stops being the encoding it was written in.
-    at = utf8_at if any(b >= 0x80 for b in utf8_prefix) else gb_at
+    claims_utf8 = data.startswith(codecs.BOM_UTF8) or any(b >= 0x80 for b in utf8_prefix)
+    at = utf8_at if claims_utf8 else gb_at
     raise DocumentError(f"not UTF-8 or GB18030 text (byte {at})")

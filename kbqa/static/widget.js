@@ -45,6 +45,14 @@
     timeout: "服务器响应超时,请稍后再试。",
     serverError: "服务器出错了,请稍后再试。",
     httpError: "服务器返回了错误(HTTP {status})。",
+    feedbackAsk: "这个回答有帮助吗?",
+    feedbackUp: "有帮助",
+    feedbackDown: "没帮助",
+    feedbackThanks: "谢谢你的反馈!",
+    feedbackWhy: "哪里不好?写下意见能帮我们改进(选填)",
+    feedbackSend: "提交意见",
+    feedbackSent: "已收到你的意见,谢谢!",
+    feedbackFailed: "反馈没有发送成功:",
   };
 
   function unclaimedScript() {
@@ -141,7 +149,8 @@
     ".source summary::before { content: '▸'; color: #9ca3af; font-size: 11px; }",
     ".source[open] summary::before { content: '▾'; }",
     ".n { color: var(--accent); font-weight: 600; flex: none; }",
-    ".sec { font-weight: 600; flex: none; }",
+    ".sec { font-weight: 600; }",
+    ".doc { color: #6b7280; font-size: 12px; }",
     ".stitle { color: #374151; }",
     ".source p { margin: 0; padding: 0 10px 8px; font-size: 13px; color: #374151; white-space: pre-wrap; }",
     "mark { background: #fef08a; color: inherit; padding: 0 1px; border-radius: 2px; }",
@@ -162,6 +171,15 @@
     "  padding: 0 16px; font-weight: 600; }",
     "form button:disabled { opacity: .5; cursor: default; }",
     ".foot { margin: 0; padding: 0 12px 8px; font-size: 11px; color: #9ca3af; background: #fff; flex: none; }",
+    ".feedback { margin-top: 8px; border-top: 1px solid #eef0f3; padding-top: 6px; display: flex; flex-wrap: wrap;",
+    "  gap: 6px; align-items: center; font-size: 12px; color: #6b7280; white-space: normal; }",
+    ".feedback .vote { border: 1px solid #d1d5db; background: #fff; border-radius: 999px; padding: 1px 10px;",
+    "  font-size: 12px; color: #374151; }",
+    ".feedback .vote:hover, .feedback .vote[aria-pressed='true'] { border-color: var(--accent); color: var(--accent); }",
+    ".feedback .why { display: flex; flex-direction: column; gap: 4px; width: 100%; }",
+    ".feedback .why textarea { height: 56px; max-height: none; font-size: 13px; }",
+    ".feedback .why button { align-self: flex-end; border: 0; border-radius: 8px; background: var(--accent);",
+    "  color: #fff; padding: 3px 12px; font-size: 12px; }",
     "@media (max-width: 480px) {",
     "  .panel { position: fixed; inset: 0; width: auto; height: auto; max-width: none; max-height: none;",
     "    border-radius: 0; border: 0; }",
@@ -382,7 +400,8 @@
     pending.remove();
     if (outcome.body) {
       this.history.push(question);
-      this.add(renderAnswer(outcome.body));
+      var answer = this.add(renderAnswer(outcome.body));
+      if (typeof outcome.body.id === "string" && outcome.body.id) answer.append(feedbackBar(outcome.body.id));
     } else {
       this.add(el("div", { class: "msg bot error", role: "alert" }, [
         el("p", { text: outcome.error }),
@@ -400,7 +419,7 @@
     try {
       var response = await fetch(BASE + "/api/ask", {
         method: "POST",
-        headers: { "Content-Type": "application/json" },
+        headers: { "Content-Type": "application/json", "X-KBQA-Channel": "widget" },
         body: JSON.stringify({ question: question, history: history }),
         credentials: "omit",
         signal: controller.signal,
@@ -508,13 +527,71 @@
     return message;
   }
 
+  /* 👍 / 👎 under an answer: a vote is sent at once; after 👎 an optional comment follows it. */
+  function feedbackBar(id) {
+    var note = el("span", { class: "note", role: "status" });
+    var up = el("button", { class: "vote up", type: "button", "aria-pressed": "false", text: "👍 " + TEXT.feedbackUp });
+    var down = el("button", { class: "vote down", type: "button", "aria-pressed": "false",
+      text: "👎 " + TEXT.feedbackDown });
+    var bar = el("div", { class: "feedback" }, [el("span", { text: TEXT.feedbackAsk }), up, down, note]);
+    var why = null;
+    async function vote(value, comment) {
+      up.setAttribute("aria-pressed", String(value === "up"));
+      down.setAttribute("aria-pressed", String(value === "down"));
+      var sent = await sendFeedback(id, value, comment);
+      note.textContent = sent.error ? TEXT.feedbackFailed + sent.error : comment ? TEXT.feedbackSent : TEXT.feedbackThanks;
+      return !sent.error;
+    }
+    up.addEventListener("click", function () {
+      if (why) { why.remove(); why = null; }
+      vote("up", null);
+    });
+    down.addEventListener("click", async function () {
+      if (!(await vote("down", null)) || why) return;
+      var box = el("textarea", { rows: "2", maxlength: "1000", "aria-label": TEXT.feedbackWhy,
+        placeholder: TEXT.feedbackWhy });
+      var send = el("button", { type: "button", text: TEXT.feedbackSend });
+      why = el("div", { class: "why" }, [box, send]);
+      send.addEventListener("click", async function () {
+        var comment = box.value.trim();
+        if (!comment) return;
+        send.disabled = true;
+        if (await vote("down", comment)) why.remove(); else send.disabled = false;
+      });
+      bar.append(why);
+      box.focus();
+    });
+    return bar;
+  }
+
+  async function sendFeedback(id, vote, comment) {
+    try {
+      var response = await fetch(BASE + "/api/feedback", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-KBQA-Channel": "widget" },
+        body: JSON.stringify({ id: id, vote: vote, comment: comment }),
+        credentials: "omit",
+      });
+      if (response.ok) return {};
+      var body = null;
+      try { body = await response.json(); } catch (ignored) { body = null; }
+      return failure(response.status, body, response.headers.get("Retry-After"));
+    } catch (err) {
+      return { error: TEXT.unreachable };
+    }
+  }
+
   function passageCard(p, open) {
+    // Where the passage is: its document (when the server names it) and heading path
+    // (`heading`, or `path` joined); a server without them sends only section and title.
+    var heading = typeof p.heading === "string" && p.heading ? p.heading
+      : Array.isArray(p.path) && p.path.length ? p.path.map(String).join(" \u203a ") : "";
+    var where = heading
+      ? [el("span", { class: "sec", text: heading })]
+      : [el("span", { class: "sec", text: String(p.section || "") }), el("span", { class: "stitle", text: String(p.title || "") })];
+    if (p.doc_title) where.push(el("span", { class: "doc", text: "《" + String(p.doc_title).replace(/^《|》$/g, "") + "》" }));
     var card = el("details", { class: "source" }, [
-      el("summary", { title: String(p.doc || "") }, [
-        el("span", { class: "n", text: "[" + p.n + "]" }),
-        el("span", { class: "sec", text: String(p.section || "") }),
-        el("span", { class: "stitle", text: String(p.title || "") }),
-      ]),
+      el("summary", { title: String(p.doc_title || p.doc || "") }, [el("span", { class: "n", text: "[" + p.n + "]" })].concat(where)),
       el("p", {}, [highlighted(String(p.text || ""), p.highlights)]),
     ]);
     card.open = open;
