@@ -222,7 +222,7 @@ def test_the_widget_marks_a_generated_answer(writing_server, llm, browser):
             bubble = dialog.locator(".msg.bot").last
             expect(bubble.locator(".answer")).to_contain_text("48个部门", timeout=30_000)
             expect(bubble.locator(".mode")).to_have_count(mark)
-            expect(bubble.locator(".source").first.locator(".sec")).to_have_text("2.2")
+            expect(bubble.locator(".source").first.locator(".sec")).to_contain_text("› 2.2 大数据与云计算平台")
         expect(dialog.locator(".mode")).to_have_text(["由语言模型依据引用段落撰写,每句已与原文核对"])
         assert dialog.locator(".msg.bot .answer").first.inner_text() == CORRECT
     finally:

@@ -23,7 +23,7 @@ AUTH = {"X-Admin-Token": TOKEN}
 HANGZHOU = "杭州城市大脑整合了多少个部门的数据?"
 METRO = "报告建议地铁票价怎么调整?"
 METRO_AGAIN = "报告建议地铁票价怎么调整 ？"  # full-width mark and a space: the same question once normalised
-REFUSAL = "知识库中没有找到与该问题相关的内容。"
+REFUSAL = "知识库中没有找到与“地铁票价”、“地铁”、“票价”相关的内容。"  # METRO's
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +70,21 @@ def test_the_widget_and_follow_ups_are_logged_as_such(logged):
     assert e.resolved_question != e.question and "上海" in e.resolved_question
     refused = ask(logged.client, METRO, headers={"X-KBQA-Channel": "something else"})
     e = entry(logged.log, refused["id"])
-    assert (e.channel, e.refused, e.reason, e.answer) == ("api", True, "low_confidence", REFUSAL)
+    assert (e.channel, e.refused, e.reason, e.answer) == ("api", True, "unknown_topic", REFUSAL)
     assert refused["id"] != widget["id"]
+
+
+def test_openai_clients_are_logged_with_the_id_they_were_sent(logged):
+    plain = logged.client.post("/v1/chat/completions", json={"model": "kbqa", "messages": [
+        {"role": "user", "content": HANGZHOU}]}).json()
+    e = entry(logged.log, plain["kbqa"]["answer_id"])
+    assert (e.channel, e.question, e.answer) == ("v1", HANGZHOU, plain["choices"][0]["message"]["content"])
+    with logged.client.stream("POST", "/v1/chat/completions", json={"model": "kbqa", "stream": True, "messages": [
+            {"role": "user", "content": METRO}]}) as r:
+        events = [json.loads(line[6:]) for line in r.iter_lines() if line.startswith("data: {")]
+    [streamed_id] = [ev["kbqa"]["answer_id"] for ev in events if "kbqa" in ev]
+    e = entry(logged.log, streamed_id)
+    assert (e.channel, e.question, e.refused) == ("v1", METRO, True)
 
 
 def test_feedback_is_stored_on_the_answer(logged):
@@ -123,7 +136,7 @@ def test_the_office_reads_unanswered_and_voted_down_questions(logged):
     assert groups["logging"] is True
     metro = groups["groups"][0]
     assert (metro["question"], metro["count"], metro["refused"], metro["down"], metro["reasons"]) == (
-        METRO, 4, 4, 0, ["low_confidence"])  # one from the test above, three here
+        METRO, 5, 5, 0, ["unknown_topic"])  # one from each test above (/api/ask, /v1), three here
     assert metro["answer"] == REFUSAL and "地铁" in metro["unknown_terms"]
     parking = next(g for g in groups["groups"] if g["question"] == "智慧停车有哪些成效?")
     assert (parking["count"], parking["refused"], parking["down"], parking["comments"], parking["answer"]) == (

@@ -33,7 +33,7 @@ from kbqa.settings import Settings
 
 log = logging.getLogger("kbqa.api")
 MODEL = "kbqa"  # one model: the knowledge base this server holds
-CHANNEL = "openai"  # how its answers are logged
+CHANNEL = "v1"  # how its answers are logged
 ROLES = ("system", "developer", "user", "assistant")
 SEND_CHAT = 'send a JSON object such as {"model": "kbqa", "messages": [{"role": "user", "content": "…"}]}'
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
