@@ -19,13 +19,14 @@ from kbqa.errors import QuestionError
 from kbqa.followup import resolve_follow_up
 from kbqa.highlight import figure_spans, idf_weights, merge, query_terms, salient, term_spans
 from kbqa.question import Shape, check_question, clean_history, read
-from kbqa.refusal import Judge, Verdict, topic_of
+from kbqa.refusal import Judge, Verdict, distinct
 from kbqa.retrieve import Retriever
 from kbqa.sections import Chapter, Outline
 from kbqa.settings import Settings
 from kbqa.store import Index
 from kbqa.text import normalize, squash
 from kbqa.titles import book_title, example_questions, short_title
+from kbqa.topic import topic_of
 
 MAX_DOCUMENTS_SUMMARISED = 3
 REFUSAL = "知识库中没有找到与该问题相关的内容。"
@@ -149,7 +150,7 @@ class Answerer:
             return self._missing(question, heading_only)
         hits = self._with_sides(resolved, shape, pool[:top_k], doc)
         terms = query_terms(self.index.tokenizer, resolved)
-        passages = [*hits, *self._following(hits[:5])] if shape.asks_list else hits
+        passages = hits = self._following(hits, top_k) if shape.asks_list else hits
         position = {h.chunk.id: n for n, h in enumerate(passages, 1)}
         after = {n: position[h.chunk.id + 1] for n, h in enumerate(passages, 1) if h.chunk.id + 1 in position
                  and self.index.chunks[h.chunk.id + 1].section == h.chunk.section}  # fmt: skip
@@ -162,14 +163,18 @@ class Answerer:
         return Answer(question, text, False, verdict.confidence, self._cite(hits, terms, text),
                       unknown_terms=verdict.unknown)  # fmt: skip
 
-    def _following(self, hits: list[Hit]) -> list[Hit]:
-        """The chunks after the best ones in the same section: where a list they open goes on."""
-        out = []
+    def _following(self, hits: list[Hit], top_k: int) -> list[Hit]:
+        """The best passages, each followed by the chunks after it in its section, `top_k` in all.
+
+        A list a passage opens goes on in the chunks after it.
+        """
+        out: list[Hit] = []
         for h in hits:
-            for c in self.index.chunks[h.chunk.id + 1 : h.chunk.id + 4]:
-                if (c.doc_id, c.section) == (h.chunk.doc_id, h.chunk.section) and all(c.id != x.chunk.id for x in hits):
-                    out.append(Hit(c, 0.0))
-        return list({h.chunk.id: h for h in out}.values())
+            after = self.index.chunks[h.chunk.id + 1 : h.chunk.id + 4]
+            for c in [h.chunk, *(c for c in after if (c.doc_id, c.section) == (h.chunk.doc_id, h.chunk.section))]:
+                if all(c.id != x.chunk.id for x in out):
+                    out.append(h if c is h.chunk else Hit(c, 0.0))
+        return out[:top_k]
 
     def _subheadings(self, shape: Shape, hits: list[Hit]) -> str:
         """A list question whose best passage opens a heading with headings under it: those are its items."""
@@ -235,8 +240,7 @@ class Answerer:
         heading_only = self.outline.missing_by_topic(topic.anchors, words, docs[0] if len(docs) == 1 else None)
         if verdict.reason == "not_in_passages" and heading_only is not None:
             return self._missing(question, heading_only)
-        named = verdict.unknown if verdict.reason == "unknown_topic" else verdict.missing
-        shown = [w for w in named if w in {t.shown for t in topic.named} or w in topic.anchors] or list(named)
+        shown = verdict.decisive if verdict.reason == "unknown_topic" else distinct(verdict.missing)
         text = f"知识库中没有找到与{'、'.join(f'“{w}”' for w in shown[:3])}相关的内容。" if shown else REFUSAL
         return Answer(question, text, True, verdict.confidence, (), self._suggest(hits), reason=verdict.reason,
                       unknown_terms=verdict.unknown, meta={"missing_terms": list(verdict.missing)})  # fmt: skip
@@ -270,7 +274,10 @@ class Answerer:
 
 
 def _cited(hits: list[Hit], passages: list[Hit], excerpts: list[Excerpt]) -> tuple[list[Hit], dict[int, int]]:
-    """The hits, and after them the further passages an excerpt quotes; how passage numbers map to citations."""
+    """The hits, and after them the further passages an excerpt quotes; how passage numbers map to citations.
+
+    `passages` starts with `hits`.
+    """
     numbers = {n: n for n in range(1, len(hits) + 1)}
     cited = list(hits)
     for e in excerpts:

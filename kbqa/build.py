@@ -110,7 +110,8 @@ def _build(settings: Settings, embedder: Embedder, progress: Progress | None = N
     with _timed(report, "index"):
         index = _index(documents, chunks, vectors, sentence_vectors, sentence_offsets, progress)
         index.manifest = _manifest(settings, embedder, documents, unusable, index)
-        index.manifest["calibration"] = calibration(settings.cache_dir / "embeddings.sqlite", embedder, index)
+        if measured := calibration(settings.cache_dir / "embeddings.sqlite", embedder, index):
+            index.manifest["calibration"] = measured
         _write_and_swap(index, settings.index_dir, progress)
     report.documents, report.chunks = len(documents), len(chunks)
     return report
@@ -256,12 +257,18 @@ def _manifest(
     }
 
 
-def calibration(cache: Path, embedder: Embedder, index: Index) -> dict:
-    """Where this embedder's similarities sit for this knowledge base (kbqa/calibrate.py)."""
+def calibration(cache: Path, embedder: Embedder, index: Index) -> dict | None:
+    """Where this embedder's similarities sit for this knowledge base (kbqa/calibrate.py).
+
+    None for an embedder of passages only (the benchmarks' derived vectors): the engine then
+    measures with the model it embeds questions with, when it loads the index.
+    """
     cached = CachedEmbedder(embedder, cache)
     try:
         titles = [s.title for _, s in index.sections() if s.has_text]
         return calibrate.measure(cached.embed_queries, lambda v: index.dense.search(v, 1)[0][:, 0], titles)
+    except NotImplementedError:
+        return None
     finally:
         cached.close()
 

@@ -8,10 +8,37 @@ import logging
 import sys
 from pathlib import Path
 
+from kbqa.data import Hit
+from kbqa.errors import KbqaError
+from kbqa.question import check_question
 from kbqa.settings import Settings, SettingsError
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="kbqa: %(message)s", stream=sys.stderr)
+    logging.getLogger("kbqa").setLevel(logging.INFO)
+    try:
+        settings = Settings.from_env(
+            kb_dir=args.kb_dir,
+            index_dir=args.index_dir,
+            embedder=args.embedder,
+            host=getattr(args, "host", None),
+            port=getattr(args, "port", None),
+        )
+        return COMMANDS[args.command](settings, args)
+    except (SettingsError, ValueError, FileNotFoundError, KbqaError) as exc:
+        print(f"kbqa: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # e.g. an index folder that cannot be written
+        print(f"kbqa: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def parser() -> argparse.ArgumentParser:
+    """`kbqa` and its subcommands."""
     parser = argparse.ArgumentParser(prog="kbqa", description="Question answering over the documents in kb/.")
     parser.add_argument("--kb-dir", type=Path, help="knowledge-base folder (KBQA_KB_DIR)")
     parser.add_argument("--index-dir", type=Path, help="index folder (KBQA_INDEX_DIR)")
@@ -37,26 +64,7 @@ def main(argv: list[str] | None = None) -> int:
 
     _add_log(sub)
 
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="kbqa: %(message)s", stream=sys.stderr)
-    logging.getLogger("kbqa").setLevel(logging.INFO)
-    try:
-        settings = Settings.from_env(
-            kb_dir=args.kb_dir,
-            index_dir=args.index_dir,
-            embedder=args.embedder,
-            host=getattr(args, "host", None),
-            port=getattr(args, "port", None),
-        )
-        return COMMANDS[args.command](settings, args)
-    except (SettingsError, ValueError, FileNotFoundError) as exc:
-        print(f"kbqa: error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:  # e.g. an index folder that cannot be written
-        print(f"kbqa: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
+    return parser
 
 
 def _say(message: str) -> None:
@@ -87,32 +95,37 @@ def cmd_build(settings: Settings, args) -> int:
 
 
 def cmd_ask(settings: Settings, args) -> int:
-    from kbqa.api.schema import answer_to_json
-
-    engine = _engine(settings)
     top_k = args.top_k or settings.top_k
-    if not 1 <= top_k <= 20:
-        raise ValueError(f"--top-k must be between 1 and 20, got {top_k}")
+    if not 1 <= top_k <= settings.max_top_k:
+        raise ValueError(f"--top-k must be between 1 and {settings.max_top_k} (KBQA_MAX_TOP_K), got {top_k}")
+    check_question(args.question, settings.max_question_chars)
+    engine = _engine(settings)
     if args.passages:
         hits = engine.search(args.question, top_k)
-        if args.json:
-            print(json.dumps([{"rank": r, "score": h.score, "section": h.chunk.section, "title": h.chunk.title,
-                               "text": h.chunk.text} for r, h in enumerate(hits, 1)], ensure_ascii=False, indent=1))
-        for r, h in enumerate(hits, 1):
-            print(f"[{r}] {h.score:.4f}  {h.chunk.section} {h.chunk.title}\n    {h.chunk.text}\n")
+        print(_passages_json(hits) if args.json else "\n".join(_passage(r, h) for r, h in enumerate(hits, 1)))
         return 0
     answer = engine.answer(args.question, [], top_k)
     if args.json:
+        from kbqa.api.schema import answer_to_json
+
         print(json.dumps(answer_to_json(answer, engine.index.documents), ensure_ascii=False, indent=1))
         return 0
-    print(answer.text)
-    print()
-    for c in answer.citations:
-        h = c.hit
-        print(f"[{c.n}] {h.score:.4f}  {h.chunk.section} {h.chunk.title}\n    {h.chunk.text}\n")
+    print(answer.text + "\n")
+    print("\n".join(_passage(c.n, c.hit) for c in answer.citations))
     if answer.suggestions:
         print("可能相关的章节: " + "; ".join(s.label for s in answer.suggestions))
     return 0
+
+
+def _passage(n: int, hit: Hit) -> str:
+    c = hit.chunk
+    return f"[{n}] {hit.score:.4f}  {c.heading_path or c.section}  ({c.doc_id})\n    {c.text}\n"
+
+
+def _passages_json(hits: list[Hit]) -> str:
+    return json.dumps([{"rank": r, "score": h.score, "doc": h.chunk.doc_id, "section": h.chunk.section,
+                        "title": h.chunk.title, "path": list(h.chunk.path), "text": h.chunk.text}
+                       for r, h in enumerate(hits, 1)], ensure_ascii=False, indent=1)
 
 
 def cmd_eval(settings: Settings, args) -> int:

@@ -40,10 +40,13 @@ class Glossary:
     phrases: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     names: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     words: set[str] = field(default_factory=set)  # every Chinese headword: a lexicon of compounds
+    proper: set[str] = field(default_factory=set)  # headwords with an entry as a name (capitalised pinyin)
 
     def add(self, word: str, pinyin: str, glosses: list[str]) -> None:
         self.words.add(word)
         proper = pinyin[:1].isupper()
+        if proper:
+            self.proper.add(word)
         for gloss in glosses:
             if gloss.lower().startswith(_SKIP):
                 continue
@@ -84,6 +87,11 @@ def glossary() -> Glossary:
             if m and len(m.group(2)) >= 2:
                 found.add(m.group(2), m.group(3), m.group(4).split("/"))
     return found
+
+
+def is_common_word(word: str) -> bool:
+    """A word the dictionary has, never as a name (长度 is a length, though jieba tags it a place)."""
+    return word in glossary().words and word not in glossary().proper
 
 
 def is_english(text: str) -> bool:

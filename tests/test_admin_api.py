@@ -307,7 +307,7 @@ def test_replace_then_delete(office, client):
                                                           "action": "removed", "removed": [f"{DOGS_TITLE}.docx"]})
     assert wait_done(client, r.json()["job"]["id"])["state"] == "done"
     gone = ask(client, DOGS_QUESTION)
-    assert gone["refused"] is True and gone["answer"] == "知识库中没有找到与该问题相关的内容。"
+    assert (gone["refused"], gone["reason"], gone["answer"]) == (True, "unknown_topic", "知识库中没有找到与“长度”相关的内容。")
     r = client.delete("/api/documents/no-such-document", headers=AUTH)
     assert (r.status_code, r.json()["error"]["code"], r.json()["error"]["message"]) == (
         404, "no_such_document", f"kb/ holds no document with the id 'no-such-document'; the ids are: {REPORT}, "

@@ -16,7 +16,7 @@ from kbqa.api.app import create_app
 from kbqa.settings import ROOT, Settings
 
 TOKEN = "browser-admin-token"
-REFUSAL = "知识库中没有找到与该问题相关的内容"
+REFUSAL = "知识库中没有找到与“长度”相关的内容。"  # DOGS_QUESTION once its document is deleted
 WIDGET_TITLE = "智慧城市报告问答"
 PARKING = "智慧停车有哪些成效?"
 

@@ -70,7 +70,7 @@ REPORT = "《2025年智慧城市创新报告与城市治理优化分析报告》
     ("question", "text"),
     [
         ("报告对食品安全监管有什么建议?", "知识库中没有找到与“食品”相关的内容。"),
-        ("报告建议地铁票价怎么调整?", "知识库中没有找到与“地铁票价”、“地铁”、“票价”相关的内容。"),
+        ("报告建议地铁票价怎么调整?", "知识库中没有找到与“地铁”、“票价”相关的内容。"),
         ("深圳的房价是多少?", "知识库中没有找到与“房价”相关的内容。"),
     ],
 )
@@ -173,3 +173,14 @@ def test_top_k_is_checked(engine):
 
 def test_check_question_cleans_control_characters():
     assert check_question("智慧\x07城市\n建设 ", 500) == "智慧 城市 建设"
+
+
+def test_the_example_questions_are_answered_from_the_sections_they_name(engine):
+    from kbqa.titles import example_questions
+
+    questions = example_questions(engine.index.documents, engine.settings)
+    assert len(questions) == 4
+    for q in questions:
+        a = engine.answer(q)
+        title = q.split("”")[0].lstrip("“")
+        assert (a.refused, a.citations[0].hit.chunk.path[-1].split(" ", 1)[-1]) == (False, title), q

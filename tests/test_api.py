@@ -51,7 +51,8 @@ def test_top_k_sets_the_number_of_passages(client):
 def test_refusal_over_http(client):
     body = client.post("/api/ask", json={"question": "报告建议地铁票价怎么调整?"}).json()
     assert body["refused"] is True
-    assert body["answer"] == "知识库中没有找到与该问题相关的内容。"
+    assert (body["answer"], body["reason"]) == ("知识库中没有找到与“地铁”、“票价”相关的内容。", "unknown_topic")
+    assert body["unknown_terms"] == ["地铁", "票价", "地铁票价"]
     assert body["passages"] == []
     assert 1 <= len(body["suggestions"]) <= 3
     assert set(body["suggestions"][0]) == {"doc", "section", "title"}
@@ -61,7 +62,9 @@ def test_refusal_over_http(client):
 def test_missing_section_over_http(client):
     body = client.post("/api/ask", json={"question": "12.3节讲了什么?"}).json()
     assert body["refused"] is True
-    assert body["answer"].startswith("知识库收录的报告中,12.3 动态监测与持续改进只有目录标题,正文未收录")
+    assert (body["answer"], body["reason"]) == (
+        "知识库收录的《2025年智慧城市创新报告与城市治理优化分析报告》中,12.3 动态监测与持续改进只有目录标题,正文未收录,"
+        "无法依据该节回答。", "no_text")
 
 
 def test_follow_up_over_http(client):
@@ -123,7 +126,7 @@ def test_bad_requests_get_a_json_error(client, request_kwargs, status, code):
     [
         ({"question": "问" * 501}, "question is 501 characters; the limit is 500. Ask a shorter question",
          "问题太长了:现在有 501 个字,最多 500 个字。请删减后再提问。"),
-        ({"question": " "}, "question is empty; type a question about the report", "请先输入问题:问题不能为空。"),
+        ({"question": " "}, "question is empty; type a question about the documents", "请先输入问题:问题不能为空。"),
         ({"question": "智慧交通", "top_k": 21}, "top_k: Input should be less than or equal to 20",
          "请求中的取值超出了允许范围。"),
     ],

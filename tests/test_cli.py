@@ -36,6 +36,16 @@ def test_ask_passages_only(engine, settings):
     assert run.stdout.count("\n[") == 1 and run.stdout.startswith("[1] ")
 
 
+def test_ask_passages_as_json_is_json_alone(engine, settings):
+    run = kbqa(settings, "ask", "碳普惠机制是干什么用的?", "--passages", "--json", "--top-k", "3")
+    assert run.returncode == 0, run.stderr
+    hits = json.loads(run.stdout)
+    assert [h["rank"] for h in hits] == [1, 2, 3]
+    assert set(hits[0]) == {"rank", "score", "doc", "section", "title", "path", "text"}
+    assert hits[0]["doc"] == "smart-city-report-2025" and "碳普惠" in hits[0]["text"]
+    assert hits[0]["path"][-1].startswith(hits[0]["section"])
+
+
 def test_eval_scores_the_dev_set(engine, settings):
     run = kbqa(settings, "eval", str(DEV_SET), "--mode", "bm25")
     assert run.returncode == 0, run.stderr
@@ -51,7 +61,7 @@ def test_eval_scores_the_dev_set(engine, settings):
     ("args", "message"),
     [
         (("ask", ""), "kbqa: error: question is empty"),
-        (("ask", "智慧城市", "--top-k", "50"), "kbqa: error: --top-k must be between 1 and 20, got 50"),
+        (("ask", "智慧城市", "--top-k", "50"), "kbqa: error: --top-k must be between 1 and 20 (KBQA_MAX_TOP_K), got 50"),
         (("eval", "/nonexistent/q.jsonl"), "kbqa: error: [Errno 2] No such file or directory"),
     ],
 )

@@ -116,7 +116,7 @@ def test_follow_up_reads_earlier_user_messages_as_history(client, http):
 def test_refusal_is_a_normal_answer_that_says_so(client, http):
     r = client.chat.completions.create(model="kbqa", messages=[{"role": "user", "content": REFUSED}])
     expected = ask(http, REFUSED)
-    assert r.choices[0].message.content == expected["answer"] == "知识库中没有找到与“地铁票价”、“地铁”、“票价”相关的内容。"
+    assert r.choices[0].message.content == expected["answer"] == "知识库中没有找到与“地铁”、“票价”相关的内容。"
     assert r.choices[0].finish_reason == "stop" and r.choices[0].message.model_extra["references"] == []
     fields = r.model_extra["kbqa"]
     assert fields["refused"] is True and fields["reason"] == expected["reason"]

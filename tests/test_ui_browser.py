@@ -51,7 +51,7 @@ RULES_DOC = f"""# {RULES_TITLE}
 """
 HANGZHOU = "杭州城市大脑整合了多少个部门的数据?"
 OUT_OF_SCOPE = "报告建议地铁票价怎么调整?"
-REFUSAL = "知识库中没有找到与该问题相关的内容"
+REFUSAL = "知识库中没有找到与“地铁”、“票价”相关的内容。"  # OUT_OF_SCOPE
 
 expect.set_options(timeout=30_000)  # two shared cores: answers can take seconds
 

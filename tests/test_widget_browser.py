@@ -23,6 +23,7 @@ from kbqa.settings import Settings
 TITLE = "智慧城市报告问答"
 QUESTION = "杭州城市大脑整合了多少个部门的数据?"
 PROBE = "<img src=x onerror=alert(1)>"
+PROBE_QUESTION = f"留言板里的字符串{PROBE}系统应当怎样显示?"
 PROBE_TITLE = "注入样例<svg onload=alert(2)>"
 PROBE_DOC = f"""# 安全测试说明
 
@@ -238,8 +239,8 @@ def test_follow_up_sends_history_and_new_conversation_forgets_it(page, site, api
 
 def test_html_in_questions_and_passages_is_shown_as_text(page, events, site, probe_api):
     page.goto(site.put("probe.html", host_page(f"{probe_api.url}/widget.js", f'data-title="{TITLE}" data-open="true"')))
-    reply = ask(page, PROBE)
-    expect(panel(page).locator(".msg.user")).to_have_text([PROBE])
+    reply = ask(page, PROBE_QUESTION)
+    expect(panel(page).locator(".msg.user")).to_have_text([PROBE_QUESTION])
     expect(reply.locator(".answer")).to_contain_text(f"测试人员在留言板提交了字符串{PROBE},系统应当原样显示这段文字")
     expect(reply.get_by_role("button", name="查看引用段落 1")).to_have_text("[1]")
     source = reply.locator(".source").first
