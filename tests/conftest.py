@@ -19,6 +19,19 @@ DEV_SET = DATA / "dev.jsonl"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
+# What loads the model, builds a real index, starts a server or a browser. A test that needs none
+# of these (itself or through its fixtures) is a fast unit test: `make test-fast` runs those alone.
+HEAVY_FIXTURES = {"embedder", "engine", "server", "browser", "report_files"}  # report_files: Chromium prints a PDF
+HEAVY_MODULES = {"test_bench_upload", "test_bench_smoke", "test_embed"}  # benchmarks in a subprocess; torch
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        heavy = HEAVY_FIXTURES & set(getattr(item, "fixturenames", ())) or item.module.__name__ in HEAVY_MODULES
+        if not heavy:
+            item.add_marker(pytest.mark.fast)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
