@@ -6,13 +6,13 @@ import math
 
 import numpy as np
 import pytest
+from tiny_embedder import TinyEmbedder
 
 from kbqa.calibrate import Scale, scale
 from kbqa.compose import GARBLE_NOTE, compose, render
 from kbqa.fusion import convex, rrf, top_ids
 from kbqa.lexical import BM25
 from kbqa.question import read
-from tiny_embedder import TinyEmbedder
 
 
 def bm25_weight(tf: int, df: int, n: int, length: int, avgdl: float, k1: float = 1.2, b: float = 0.75) -> float:
