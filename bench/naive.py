@@ -58,7 +58,7 @@ TEXT_SUFFIXES = (".txt", ".md")
 CHUNK_SIZE, CHUNK_OVERLAP = 400, 0
 SEPARATORS = ["\n\n", "\n", "。", "！", "？", "；", "，", ""]
 DEPTH, RRF_K = 20, 60  # each ranking's top 20 go into the fusion
-TARGET = 0.10  # the issue: kbqa's hit@3 at least this much above the naive stack's
+TARGET, TARGET_FILE = 0.10, "corpora_questions.jsonl"  # the issue: kbqa's hit@3 this much above, on these questions
 FIGURES = ("hit@1", "hit@3", "hit@5", "mrr")
 HEADERS = ("system", "n", "hit@1", "hit@3", "hit@5", "MRR")
 BEGIN, END = "<!-- naive: begin -->", "<!-- naive: end -->"
@@ -154,7 +154,8 @@ def build(kb: Path, work: Path, say) -> tuple[object, NaiveStack, dict]:
     from kbqa.embed import CachedEmbedder, load_embedder
     from kbqa.engine import Engine
 
-    settings = Settings.from_env(env={}, kb_dir=kb, index_dir=work / "index", cache_dir=ROOT / ".cache" / "kbqa")
+    settings = Settings.from_env(env={}, kb_dir=kb, index_dir=work / "index", cache_dir=ROOT / ".cache" / "kbqa",
+                                 data_dir=work / "data")
     embedder = load_embedder(settings.embedder)
     start = time.perf_counter()
     engine = Engine(settings, embedder, say=say)
@@ -205,11 +206,13 @@ def rows(result: dict) -> list[list[str]]:
     return out
 
 
-def verdict(result: dict) -> str:
+def verdict(name: str, result: dict) -> str:
     gap = result["hit@3_difference"]
     per_doc = "".join(f", {d} {g:+.3f}" for d, g in gap.get("by_doc", {}).items())
-    met = "met" if gap["overall"] >= TARGET else "not met"
-    return f"hit@3 kbqa - naive: {gap['overall']:+.3f}{per_doc} (target +{TARGET:.2f}: {met})"
+    line = f"hit@3 kbqa - naive: {gap['overall']:+.3f}{per_doc}"
+    if name != TARGET_FILE:
+        return line
+    return f"{line} (target +{TARGET:.2f}: {'met' if gap['overall'] >= TARGET else 'not met'})"
 
 
 def text_table(name: str, result: dict) -> str:
@@ -218,7 +221,7 @@ def text_table(name: str, result: dict) -> str:
     lines = [" | ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
              for r in body]
     return "\n".join([f"{name} ({result['questions']} questions)", lines[0], "-" * len(lines[0]), *lines[1:],
-                      verdict(result)])
+                      verdict(name, result)])
 
 
 def markdown(results: dict, command: str) -> str:
@@ -234,7 +237,7 @@ def markdown(results: dict, command: str) -> str:
     for name, result in results["files"].items():
         table = ["| " + " | ".join(HEADERS) + " |", "|" + " --- |" * len(HEADERS)]
         table += ["| " + " | ".join(r) + " |" for r in rows(result)]
-        out += ["", f"`{name}`, {result['questions']} questions: {verdict(result)}", "", *table]
+        out += ["", f"`{name}`, {result['questions']} questions: {verdict(name, result)}", "", *table]
     return "\n".join([*out, END])
 
 
