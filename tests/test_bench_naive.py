@@ -29,7 +29,8 @@ def test_naive_benchmark_on_the_report(engine):
     by_file = tables(done.stdout)
     assert list(by_file) == ["corpora_questions.jsonl", "dev.jsonl", "heldout.jsonl"]
     for name, rows in by_file.items():
-        assert [r[0] for r in rows] == ["kbqa", "naive"]  # the first questions are on one document: no per-doc rows
+        # the first questions are on one document: no per-document rows
+        assert [r[0] for r in rows] == ["kbqa", "naive", "naive, dense only", "naive, BM25 only"]
         answerable = [q for q in load_questions(DATA / name)[:N_QUESTIONS] if q["evidence"]]
         for row in rows:
             assert int(row[1]) == len(answerable)
