@@ -90,7 +90,7 @@ def text_files(kb: Path) -> list[Path]:
     files = sorted(p for p in kb.rglob("*") if p.is_file())
     if others := [p.name for p in files if p.suffix.lower() not in TEXT_SUFFIXES]:
         raise SystemExit(f"the naive stack reads plain text ({', '.join(TEXT_SUFFIXES)}) only; "
-                         f"{kb} also holds {', '.join(others)}")
+                         f"{kb} holds {', '.join(others)}")
     if not files:
         raise SystemExit(f"{kb} holds no text file ({', '.join(TEXT_SUFFIXES)})")
     return files
