@@ -52,6 +52,7 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("--top-k", type=int, default=None)
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask.add_argument("--passages", action="store_true", help="print only the ranked passages")
+    ask.add_argument("--doc", default=None, help="answer from this document alone (its file name without extension)")
 
     ev = sub.add_parser("eval", help="score a question file (JSONL)")
     ev.add_argument("file", type=Path)
@@ -100,11 +101,14 @@ def cmd_ask(settings: Settings, args) -> int:
         raise ValueError(f"--top-k must be between 1 and {settings.max_top_k} (KBQA_MAX_TOP_K), got {top_k}")
     check_question(args.question, settings.max_question_chars)
     engine = _engine(settings)
+    if args.doc is not None and args.doc not in engine.index.documents:
+        raise ValueError(f"--doc {args.doc!r} is not a document here; the documents are "
+                         + ", ".join(sorted(engine.index.documents)))  # fmt: skip
     if args.passages:
-        hits = engine.search(args.question, top_k)
+        hits = engine.search(args.question, top_k, doc=args.doc)
         print(_passages_json(hits) if args.json else "\n".join(_passage(r, h) for r, h in enumerate(hits, 1)))
         return 0
-    answer = engine.answer(args.question, [], top_k)
+    answer = engine.answer(args.question, [], top_k, args.doc)
     if args.json:
         from kbqa.api.schema import answer_to_json
 

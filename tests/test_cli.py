@@ -46,6 +46,16 @@ def test_ask_passages_as_json_is_json_alone(engine, settings):
     assert hits[0]["path"][-1].startswith(hits[0]["section"])
 
 
+def test_ask_limited_to_one_document(engine, settings):
+    run = kbqa(settings, "ask", "杭州城市大脑整合了多少个部门的数据?", "--doc", "smart-city-report-2025", "--json")
+    assert run.returncode == 0, run.stderr
+    assert {p["doc"] for p in json.loads(run.stdout)["passages"]} == {"smart-city-report-2025"}
+    wrong = kbqa(settings, "ask", "杭州城市大脑整合了多少个部门的数据?", "--doc", "nope")
+    assert wrong.returncode == 2
+    assert wrong.stderr.strip().splitlines()[-1] == (
+        "kbqa: error: --doc 'nope' is not a document here; the documents are smart-city-report-2025")
+
+
 def test_eval_scores_the_dev_set(engine, settings):
     run = kbqa(settings, "eval", str(DEV_SET), "--mode", "bm25")
     assert run.returncode == 0, run.stderr
