@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from kbqa import about, calibrate
+from kbqa import calibrate
 from kbqa.compose import Excerpt, compose, render
 from kbqa.data import Answer, Citation, Document, Hit, Section
 from kbqa.errors import QuestionError
@@ -21,16 +21,17 @@ from kbqa.highlight import figure_spans, idf_weights, merge, query_terms, salien
 from kbqa.question import Shape, check_question, clean_history, read
 from kbqa.refusal import Judge, Verdict, distinct
 from kbqa.retrieve import Retriever
-from kbqa.sections import Chapter, Outline
+from kbqa.sections import Outline
 from kbqa.settings import Settings
 from kbqa.store import Index
+from kbqa.structure_answers import StructureAnswers
 from kbqa.text import normalize, squash
 from kbqa.titles import book_title, example_questions, short_title
-from kbqa.topic import topic_of
+from kbqa.topic import places_in, topic_of
 
-MAX_DOCUMENTS_SUMMARISED = 3
 REFUSAL = "知识库中没有找到与该问题相关的内容。"
-MISSING_SECTION = "知识库收录的{doc}中,{label}只有目录标题,正文未收录,无法依据该节回答。"
+NEIGHBOUR = "知识库中相近的内容{places}:"
+MAX_PLACES = 4
 HELP = "您好!我是知识库问答助手,可以回答关于{docs}的问题,每个回答都注明出处。可以这样问:"
 
 
@@ -45,6 +46,7 @@ class Answerer:
         sections = {(d.doc_id, s.number): d.section_text(s) for d in index.documents.values() for s in d.sections}
         self.judge = Judge(corpus, scales, settings.refusal_threshold, sections)
         self.titles = {d.doc_id: d.title for d in index.documents.values()}
+        self.structure = StructureAnswers(index, self.outline, retriever)
 
     def answer(self, question: object, history: list, top_k: int, doc: str | None = None) -> Answer:
         """Answer `question` from the knowledge base, or from the document `doc` alone."""
@@ -65,78 +67,13 @@ class Answerer:
         if shape.kind == "chat":
             return self._help(question)
         docs = self.outline.documents_for(resolved, doc)
-        about = self._about(question, resolved, shape, docs)
+        about = self.structure.about(question, resolved, shape, docs)
         if about is not None:
             return about
         missing = self.outline.missing(resolved, self.index.documents.get(doc) if doc else None)
         if missing is not None:
-            return self._missing(question, missing)
+            return self.structure.missing(question, missing)
         return self._from_passages(question, resolved, shape, must_have, top_k, doc, docs)
-
-    def _about(self, question: str, resolved: str, shape: Shape, docs: list[Document]) -> Answer | None:
-        """An answer about a document itself (its file facts, chapters, a heading's items), or None."""
-        if shape.meta:
-            doc = self._pick(resolved, docs)
-            if doc is None:
-                return None
-            front = [c for c in self.index.chunks if c.doc_id == doc.doc_id and c.section == "0"]
-            return about.meta(question, shape.meta, doc, front)
-        if shape.chapter is not None:
-            having = [d for d in docs if self.outline.chapter(d, shape.chapter)]
-            doc = self._pick(resolved, having)
-            chapter = self.outline.chapter(doc, shape.chapter) if doc else None
-            if chapter is not None and not chapter.has_text:
-                return self._missing(question, chapter.sections[0])
-            if chapter is not None and shape.structure == "summary":
-                return self._summaries(question, shape.chapter, [doc, *(d for d in having if d is not doc)])
-        if shape.structure == "chapters":
-            doc = self._pick(resolved, docs)
-            chapters = self.outline.chapters(doc) if doc else []
-            if chapters:
-                unit = "章" if "章" in resolved else "个部分"
-                return Answer(question, about.chapter_list(doc, chapters, unit), False, 1.0, reason="structure")
-            return None
-        return self._heading_items(question, resolved, shape, docs)
-
-    def _heading_items(self, question: str, resolved: str, shape: Shape, docs: list[Document]) -> Answer | None:
-        """A quoted heading's items ("政府工作任务一共列了几项?"), or its n-th one ("第七项")."""
-        if not (shape.item or shape.asks_list or shape.asks_number):
-            return None
-        found = self.outline.heading_in(resolved, docs)
-        if found is None:
-            return None
-        doc, heading, children = found
-        if shape.item:
-            if not 0 < shape.item <= len(children):
-                return None
-            label, sections = children[shape.item - 1]
-            sub = Chapter(label, tuple(sections)).children_at(len(sections[0].path) if len(sections) > 1 else 0)
-            return self._summary(question, doc, label, sub if len(sections) > 1 else [(label, sections)])
-        return self._summary(question, doc, heading, children)
-
-    def _summary(self, question: str, doc: Document, heading: str, children: list) -> Answer:
-        text, citations = about.summary(doc, heading, children, self._first_chunk)
-        return Answer(question, text, False, 1.0, citations, reason="structure")
-
-    def _summaries(self, question: str, number: int, docs: list[Document]) -> Answer:
-        """Chapter `number` of each document the question may mean (the likeliest first), numbered on."""
-        texts, citations = [], []
-        for doc in docs[:MAX_DOCUMENTS_SUMMARISED]:
-            chapter = self.outline.chapter(doc, number)
-            if chapter is None or not chapter.has_text:
-                continue
-            text, cited = about.summary(doc, chapter.label, chapter.children(), self._first_chunk, len(citations))
-            texts.append(text)
-            citations += cited
-        return Answer(question, "\n".join(texts), False, 1.0, tuple(citations), reason="structure")
-
-    def _pick(self, question: str, docs: list[Document]) -> Document | None:
-        """One of the documents a question may mean: the only one, else the one its best passages come from."""
-        if len(docs) <= 1:
-            return docs[0] if docs else None
-        ids = {d.doc_id for d in docs}
-        best = next((h.chunk.doc_id for h in self.retriever.search(question, 10) if h.chunk.doc_id in ids), None)
-        return self.index.documents[best] if best else docs[0]
 
     def _from_passages(self, question: str, resolved: str, shape: Shape, must_have: tuple[str, ...], top_k: int,
                        doc: str | None, docs: list[Document]) -> Answer:  # fmt: skip
@@ -147,21 +84,26 @@ class Answerer:
             return self._refusal(question, resolved, verdict, pool, docs)
         heading_only = self._heading_only(resolved, pool, docs)
         if heading_only is not None:
-            return self._missing(question, heading_only)
+            return self.structure.missing(question, heading_only)
         hits = self._with_sides(resolved, shape, pool[:top_k], doc)
+        hits, text = self._quote(resolved, shape, hits, must_have, top_k)
         terms = query_terms(self.index.tokenizer, resolved)
+        return Answer(question, text, False, verdict.confidence, self._cite(hits, terms, text),
+                      unknown_terms=verdict.unknown)  # fmt: skip
+
+    def _quote(self, resolved: str, shape: Shape, hits: list[Hit], must_have: tuple[str, ...], top_k: int
+               ) -> tuple[list[Hit], str]:  # fmt: skip
+        """The excerpts of `hits` that answer, as text with `[n]`, and the hits renumbered as cited."""
         passages = hits = self._following(hits, top_k) if shape.asks_list else hits
         position = {h.chunk.id: n for n, h in enumerate(passages, 1)}
         after = {n: position[h.chunk.id + 1] for n, h in enumerate(passages, 1) if h.chunk.id + 1 in position
                  and self.index.chunks[h.chunk.id + 1].section == h.chunk.section}  # fmt: skip
         texts = [h.chunk.text for h in passages]
         headings = [h.chunk.heading_path for h in passages]
-        weights = idf_weights(self.index.lexical, terms)
+        weights = idf_weights(self.index.lexical, query_terms(self.index.tokenizer, resolved))
         excerpts = compose(shape, weights, texts, must_have, after=after, headings=headings)
         hits, numbers = _cited(hits, passages, excerpts)
-        text = render(excerpts, numbers) + self._subheadings(shape, hits)
-        return Answer(question, text, False, verdict.confidence, self._cite(hits, terms, text),
-                      unknown_terms=verdict.unknown)  # fmt: skip
+        return hits, render(excerpts, numbers) + self._subheadings(shape, hits)
 
     def _following(self, hits: list[Hit], top_k: int) -> list[Hit]:
         """The best passages, each followed by the chunks after it in its section, `top_k` in all.
@@ -239,37 +181,36 @@ class Answerer:
         words = {*(t.shown for t in topic.common), *query_terms(self.index.tokenizer, resolved)}
         heading_only = self.outline.missing_by_topic(topic.anchors, words, docs[0] if len(docs) == 1 else None)
         if verdict.reason == "not_in_passages" and heading_only is not None:
-            return self._missing(question, heading_only)
+            return self.structure.missing(question, heading_only)
         shown = verdict.decisive if verdict.reason == "unknown_topic" else distinct(verdict.missing)
         text = f"知识库中没有找到与{'、'.join(f'“{w}”' for w in shown[:3])}相关的内容。" if shown else REFUSAL
-        return Answer(question, text, True, verdict.confidence, (), self._suggest(hits), reason=verdict.reason,
-                      unknown_terms=verdict.unknown, meta={"missing_terms": list(verdict.missing)})  # fmt: skip
+        refusal = Answer(question, text, True, verdict.confidence, (), self.structure.suggest(hits),
+                         reason=verdict.reason, unknown_terms=verdict.unknown,
+                         meta={"missing_terms": list(verdict.missing)})  # fmt: skip
+        return self._with_neighbour(refusal, resolved, shown, hits) if shown else refusal
 
-    def _missing(self, question: str, section: Section) -> Answer:
-        doc = self.index.documents[section.doc_id]
-        text = MISSING_SECTION.format(doc=book_title(short_title(doc.title)), label=section.label)
-        hits = self.retriever.search(section.title, 5)
-        return Answer(question, text, True, 0.0, (), self._suggest(hits), reason="no_text")
+    def _with_neighbour(self, refusal: Answer, resolved: str, shown: tuple[str, ...], hits: list[Hit]) -> Answer:
+        """A question about a place or a body the documents do not cover, on a topic they do: what they say.
+
+        ("报告有没有介绍东京的经验?" -> the passage on the cities the report does describe, cited.)
+        """
+        topic = topic_of(normalize(resolved))
+        names = {t.shown for t in topic.named if t.place}
+        if not set(shown) <= names or refusal.confidence < self.settings.refusal_threshold or not hits:
+            return refusal
+        cited, text = self._quote(resolved, read(resolved), hits[:3], (), 3)
+        if not text:
+            return refusal
+        places = [p for p in places_in(" ".join(h.chunk.text for h in cited)) if p not in shown][:MAX_PLACES]
+        lead = NEIGHBOUR.format(places=f"(涉及{'、'.join(places)})" if places else "")
+        text = f"{refusal.text}\n{lead}\n{text}"
+        citations = self._cite(cited, query_terms(self.index.tokenizer, resolved), text)
+        return replace(refusal, text=text, citations=citations, meta={**refusal.meta, "neighbour": True})
 
     def _help(self, question: str) -> Answer:
         docs = "、".join(book_title(short_title(d.title)) for d in list(self.index.documents.values())[:3])
         lines = [HELP.format(docs=docs), *(f"· {q}" for q in example_questions(self.index.documents, self.settings))]
         return Answer(question, "\n".join(lines), True, 0.0, reason="not_a_question")
-
-    def _first_chunk(self, section: Section):
-        return next((c for c in self.index.chunks if c.doc_id == section.doc_id and c.section == section.number), None)
-
-    def _suggest(self, hits: list[Hit]) -> tuple[Section, ...]:
-        seen, out = set(), []
-        for h in hits:
-            key = (h.chunk.doc_id, h.chunk.section)
-            section = self.index.documents[h.chunk.doc_id].section(h.chunk.section)
-            if key not in seen and section is not None:
-                seen.add(key)
-                out.append(section)
-            if len(out) == 3:
-                break
-        return tuple(out)
 
 
 

@@ -25,6 +25,7 @@ FRAME_WORDS = frozenset(
     时间 目标 要点 重点 概要 概况 要义 亮点 主旨 大意 主要内容""".split()
 )
 _GENERIC_NAMES = frozenset("城市 我国 全国 国家 地区 区域 全市 各地 国际 全球 国内 地方 智慧 城乡 中国 中央".split())
+_PLACE_ENDS = "市区省县州镇"
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?=年|\b|[-—~至到])")
 QUOTED = re.compile(r"“([^“”]{2,20})”|《([^《》]{2,30})》|\"([^\"]{2,20})\"")
 _LATIN = re.compile(r"\b[A-Za-z]+\d[A-Za-z0-9]*\b|\b[A-Z]{2,}[0-9]*\b")  # C919, GDP, PM2
@@ -68,6 +69,16 @@ def topic_of(text: str) -> Topic:
     named += [Term(q, (q,)) for m in QUOTED.finditer(text) for q in m.groups() if q]
     named += [Term(m.group(0), (m.group(0),)) for m in _LATIN.finditer(text)]
     return Topic(_unique(named), _anchors(text), _unique(common))
+
+
+def places_in(text: str) -> list[str]:
+    """The places a text names, most named first: jieba's ns that a dictionary has as a name, or 某市/某区."""
+    proper = english.glossary().proper
+    found = [w for w, flag in tag_words(text) if flag == "ns" and len(w) >= 2 and w not in _GENERIC_NAMES
+             and (w in proper or w[-1] in _PLACE_ENDS and not english.is_common_word(w))]  # fmt: skip
+    ranked = sorted(dict.fromkeys(found), key=lambda w: -found.count(w))
+    return [w for w in ranked if not any(w != o and (w in o or o in w) and ranked.index(o) < ranked.index(w)
+                                         for o in ranked)]  # 杭州市 and 杭州: once
 
 
 def _anchors(text: str) -> tuple[str, ...]:

@@ -1,7 +1,8 @@
 import pytest
 from conftest import DEV_SET
 
-from kbqa.answer import HELP, MISSING_SECTION, REFUSAL
+from kbqa.answer import HELP, REFUSAL
+from kbqa.structure_answers import MISSING_SECTION
 from kbqa.errors import QuestionError
 from kbqa.evaluate import UNANSWERABLE, load_questions
 from kbqa.followup import resolve_follow_up
@@ -78,6 +79,22 @@ def test_out_of_scope_is_refused_naming_what_is_not_covered(engine, question, te
     a = engine.answer(question)
     assert (a.refused, a.reason, a.text, a.citations) == (True, "unknown_topic", text, ())
     assert 1 <= len(a.suggestions) <= 3
+
+
+def test_a_place_not_covered_on_a_topic_that_is_gets_what_the_documents_say_instead(engine):
+    a = engine.answer("报告有没有介绍东京的智慧城市经验?")
+    assert (a.refused, a.reason, a.meta["neighbour"]) == (True, "unknown_topic", True)
+    lines = a.text.split("\n")
+    assert lines[:2] == ["知识库中没有找到与“东京”相关的内容。", "知识库中相近的内容(涉及新加坡、深圳市、福田区):"]
+    passages = {c.n: c.hit.chunk.text for c in a.citations}
+    quoted = excerpts(a.text)
+    assert quoted and all(e in passages[n] for e, n in quoted)
+    assert "新加坡" in " ".join(passages.values())
+
+
+def test_a_topic_not_covered_gets_no_neighbour(engine):
+    a = engine.answer("深圳的房价是多少?")
+    assert (a.refused, a.citations, "neighbour" in a.meta) == (True, (), False)
 
 
 @pytest.mark.parametrize("question", ["你好", "hello", "???", "谢谢!", "<script>alert(1)</script>"])

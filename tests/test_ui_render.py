@@ -127,6 +127,20 @@ def test_a_refusal_shows_its_reason_and_the_suggested_sections_as_buttons():
     )
 
 
+def test_a_refusal_with_a_neighbour_says_so_then_quotes_what_the_documents_do_say():
+    text = "知识库中没有找到与“东京”相关的内容。\n知识库中相近的内容(涉及深圳市):\n达到421家。[1]"
+    answer = Answer("东京有多少家?", text, True, 0.6, (cite(1),), suggestions=(SECTIONS[3],), reason="unknown_topic")
+    html = render_answer(answer, {"plan": PLAN})
+    assert html.startswith(
+        '<div class="kbqa-card kbqa-turn"><div class="kbqa-question">问:东京有多少家?</div>'
+        '<div class="kbqa-notice kbqa-refusal" role="status"><strong>无法回答</strong> 知识库中没有找到与“东京”相关的内容。</div>'
+        '<div class="kbqa-answer-text">知识库中相近的内容(涉及深圳市):\n达到421家。'
+        '<button type="button" class="kbqa-ref" data-jump="1">[1]</button></div></div>'
+        '<h3 class="kbqa-passages-title">引用段落</h3><div class="kbqa-card kbqa-passage" data-passage="1"'
+    )
+    assert "可以看看这些章节" not in html
+
+
 def test_errors_show_the_sentence_of_kbqa_errors():
     too_long = QuestionError("question_too_long", "internal", chars=600, limit=500)
     assert render_error(too_long) == (

@@ -491,7 +491,7 @@
     message.append(text);
     if (body.mode === "generated") message.append(el("small", { class: "mode", text: TEXT.generated }));
 
-    if (body.refused) {
+    if (body.refused && !passages.length) {
       var suggestions = Array.isArray(body.suggestions) ? body.suggestions : [];
       if (suggestions.length) {
         message.append(el("div", { class: "sources" }, [

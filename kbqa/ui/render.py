@@ -94,11 +94,15 @@ def render_answer(answer: Answer, documents: Documents) -> str:
     parts = [f'<div class="kbqa-card kbqa-turn"><div class="kbqa-question">问:{esc(answer.question)}</div>']
     if answer.resolved_question and answer.resolved_question != answer.question:
         parts.append(f'<div class="kbqa-resolved">结合上文理解为:{esc(answer.resolved_question)}</div>')
-    if answer.refused:
+    if answer.refused and not answer.citations:
         return "".join(parts) + render_refusal(answer, documents) + "</div>"
+    text = answer.text
+    if answer.refused:  # not covered, but a neighbour is: the refusal, then what the documents do say
+        head, _, text = answer.text.partition("\n")
+        parts.append(notice(f"<strong>无法回答</strong> {esc(head)}", "refusal"))
     markers = MARKER.sub(
         lambda m: f'<button type="button" class="kbqa-ref" data-jump="{m.group(1)}">[{m.group(1)}]</button>',
-        esc(answer.text),
+        esc(text),
     )
     parts.append(f'<div class="kbqa-answer-text">{markers}</div>')
     if answer.mode == "generated":
