@@ -2,11 +2,11 @@ import pytest
 from conftest import DEV_SET
 
 from kbqa.answer import HELP, REFUSAL
-from kbqa.structure_answers import MISSING_SECTION
 from kbqa.errors import QuestionError
 from kbqa.evaluate import UNANSWERABLE, load_questions
 from kbqa.followup import resolve_follow_up
 from kbqa.question import check_question
+from kbqa.structure_answers import MISSING_SECTION
 from kbqa.text import excerpts
 
 
