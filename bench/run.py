@@ -16,6 +16,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import shlex
 import shutil
 import subprocess
@@ -40,6 +41,14 @@ BUDGET_S = 45.0  # per latency series: a slow stack at 1000x stops after one pas
 QUICK_NOTE = " **Quick run** (CI): one pass, few requests, embeddings from the shared cache."
 
 
+def with_kept_sections(page: str, old: Path) -> str:
+    """`page`, then the sections other benchmarks wrote into the old page (`<!-- name: begin -->` … `end -->`)."""
+    text = old.read_text(encoding="utf-8") if old.exists() else ""
+    kept = re.findall(r"<!-- (\w+): begin -->.*?<!-- \1: end -->", text, re.S)
+    sections = [re.search(rf"<!-- {name}: begin -->.*?<!-- {name}: end -->", text, re.S).group(0) for name in kept]
+    return page.rstrip("\n") + "".join(f"\n\n{s}" for s in sections) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1,10,100,1000", help="knowledge-base sizes in multiples of the report")
@@ -61,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.render:
         results = json.loads(args.render.read_text(encoding="utf-8"))
         print("\n\n".join(t.text() for t in report.tables(results)))
-        args.out.write_text(markdown(results, args.render), encoding="utf-8")
+        args.out.write_text(with_kept_sections(markdown(results, args.render), args.out), encoding="utf-8")
         return 0
     try:
         sizes = sorted({1, *(int(s) for s in args.sizes.split(",") if s.strip())})
@@ -145,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n\n".join(t.text() for t in report.tables(results))
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(markdown(results, json_path), encoding="utf-8")
+    args.out.write_text(with_kept_sections(markdown(results, json_path), args.out), encoding="utf-8")
     json_path.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     say(f"wrote {args.out} and {json_path} in {results['seconds']:.0f} s")
     return 0
