@@ -232,7 +232,8 @@ def _index(
     terms = domain_terms([s.title for d in docs for s in d.sections] + [d.title for d in docs],
                          "\n".join(d.text for d in docs))
     tokenizer = Tokenizer(terms)
-    lexical = BM25.build([tokenizer(f"{c.title}\n{c.text}") for c in chunks])
+    # A passage is found by its headings too: the whole path, not only its own title (三、… › （一）…)
+    lexical = BM25.build([tokenizer(f"{' '.join(c.path) or c.title}\n{c.text}") for c in chunks])
     dense = DenseIndex.build(vectors)
     return Index({}, {d.doc_id: d for d in docs}, chunks, vectors, sentence_vectors, sentence_offsets, dense, lexical,
                  tokenizer)
