@@ -118,6 +118,7 @@ class _Stack:
         """The level of `heading`, closing the open headings it ends."""
         key = _kind_key(heading) if explicit is None else f"format{explicit}"
         if explicit is not None:
+            explicit = self._below_number(heading) or explicit
             while self.open and self.open[-1][2] >= explicit:
                 self.open.pop()
             return explicit
@@ -128,6 +129,15 @@ class _Stack:
         while self.open and (self.open[-1][1] > heading.rank or heading.rank == 0):  # rank 0: parts, 前言
             self.open.pop()
         return self.open[-1][2] + 1 if self.open else 1
+
+    def _below_number(self, heading: Heading) -> int | None:
+        """The level a dotted number says (6.1.2 under an open 6.1), whatever level a style gave it."""
+        if heading.kind != "decimal":
+            return None
+        numbered = ("decimal", "arabic")
+        parents = [level for _, _, level, node in self.open
+                   if node.heading and node.heading.kind in numbered and node.heading.value == heading.value[:-1]]
+        return parents[-1] + 1 if parents else None
 
     def follows(self, heading: Heading) -> bool:
         """Whether a found number is the next of its kind (or a first one): else it is an item, not a heading."""
