@@ -67,8 +67,8 @@ _META = [
         "作者|谁(写|编|起草|制定|发布|印发|作|做|提出)|由谁", "哪个(区|部门|单位|机构|组织)|什么(部门|单位|机构)",
         r"\bwho (wrote|drafted|issued|published|authored|prepared)\b|\bauthor", flags=re.I,
     )),
-    ("when", _any(
-        "(哪天|哪一天|什么时候|何时|哪年|几月|哪个月|日期).{0,8}(发布|印发|通过|审议|公布|施行|实施|作|做|召开|出台)",
+    ("when", _any(  # when it was issued; when it takes effect (施行) is in its text: 本法自…起施行
+        "(哪天|哪一天|什么时候|何时|哪年|几月|哪个月|日期).{0,8}(发布|印发|通过|审议|公布|作|做|召开|出台)",
         "(发布|印发|通过|公布|出台)(于|在|的)?(哪天|什么时候|何时|哪年|时间|日期)",
         r"\b(when|what date|which date|which day)\b.*\b(published|issued|adopted|released|delivered)\b", flags=re.I,
     )),

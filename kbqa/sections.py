@@ -17,6 +17,7 @@ from kbqa.data import Document, Section
 from kbqa.headings import parse_chinese_numeral
 from kbqa.store import Index
 from kbqa.text import normalize, split_sentences, squash
+from kbqa.topic import topic_of
 
 _SECTION_REF = re.compile(r"(?<![\d.])(\d{1,2}\.\d{1,2})(?![\d%])\s*(?:节|小节|部分)?")
 _CHAPTER_SECTION = re.compile(r"第([一二三四五六七八九十\d]{1,3})章第([一二三四五六七八九十\d]{1,3})节")
@@ -24,6 +25,9 @@ _JOINERS = str.maketrans("", "", "的与和及之")
 _DOC_KINDS = re.compile(r"报告|规划|纲要|白皮书|条例|办法|标准|意见|通知|方案|法")
 _NUMBERING = re.compile(r"第[一二三四五六七八九十百\d]+[章节条项部分篇]|\d+(?:\.\d+)*")
 MIN_TITLE_CHARS = 6
+# A question about a heading's items says little beyond the heading (分成, 第七项); one that says more
+# (向境外提供…需要具备哪些条件 beside 个人信息处理规则) asks about something inside it.
+MAX_WORDS_BEYOND = 1
 
 
 @dataclass(frozen=True)
@@ -126,7 +130,7 @@ class Outline:
         return None
 
     def heading_in(self, question: str, docs: list[Document]) -> tuple[Document, str, list] | None:
-        """(document, heading, its children) for the longest heading with children the question quotes."""
+        """(document, heading, its children) for the longest heading with children the question quotes, and no more."""
         q = bare(normalize(question))
         best = None
         for doc in docs:
@@ -140,7 +144,9 @@ class Outline:
                     shared = _overlap(q, title)  # 政府工作任务 for 2024年政府工作任务
                     if shared >= 4 and shared >= 0.5 * len(title) and (best is None or shared > best[3]):
                         best = (doc, heading, Chapter(heading, tuple(sections)).children_at(depth + 1), shared)
-        return best[:3] if best else None
+        if best is None or len(words_beyond(question, best[1])) > MAX_WORDS_BEYOND:
+            return None
+        return best[:3]
 
     def missing_by_topic(self, years: tuple[str, ...], words: set[str], doc: Document | None) -> Section | None:
         """A heading-only section whose title holds the question's years and most of its title words are asked about."""
@@ -151,6 +157,13 @@ class Outline:
             if years and all(y in title for y in years) and sum(w in title for w in words) >= 1:
                 return s
         return None
+
+
+def words_beyond(question: str, heading: str) -> list[str]:
+    """The question's content words that the heading does not contain."""
+    topic = topic_of(normalize(question))
+    title = squash(heading)
+    return [t.shown for t in (*topic.named, *topic.common) if squash(t.shown) not in title]
 
 
 def _strip_number(heading: str) -> str:

@@ -53,15 +53,20 @@ def _prepare(blocks: list[Block]) -> list[Piece]:
 
 
 def _take_title(pieces: list[Piece], title: str) -> tuple[str, list[Piece]]:
-    """The title (from metadata, else the first line when it reads as one) and the pieces after it."""
-    if pieces and title and squash(pieces[0].text) == squash(title):
+    """The title (from metadata, else the first line when it reads as one) and the pieces after it.
+
+    A first line that is the metadata title and more (`政府工作报告——2024年3月5日…`) is the full title.
+    """
+    first = pieces[0].text if pieces else ""
+    if title and squash(first) == squash(title):
         return title, pieces[1:]
-    if title or not pieces:
+    if not _reads_as_title(first) or (title and not squash(first).startswith(squash(title))):
         return title, pieces
-    first = pieces[0].text
-    if len(first) <= MAX_TITLE_CHARS and first[-1] not in SENTENCE_ENDS and classify(first) is None:
-        return first, pieces[1:]
-    return "", pieces
+    return first, pieces[1:]
+
+
+def _reads_as_title(line: str) -> bool:
+    return 0 < len(line) <= MAX_TITLE_CHARS and line[-1] not in SENTENCE_ENDS and classify(line) is None
 
 
 def _split_title(title: str) -> tuple[str, str]:
@@ -78,8 +83,9 @@ def _headings(pieces: list[Piece], entries: list[Heading]) -> list[Piece]:
     listed = {squash(e.label) for e in entries}
     out: list[Piece] = []
     for p in pieces:
-        if p.kind == "heading":
-            heading = p.heading or classify(p.text) or Heading("format", (), "", tidy(p.text))
+        if p.kind == "heading":  # a heading by its format: a full stop at its end makes no sentence of it
+            heading = p.heading or classify(p.text) or classify(p.text.rstrip("。"))
+            heading = heading or Heading("format", (), "", tidy(p.text))
             out.append(Piece(p.text, "heading", p.level, heading=heading))
             continue
         heading = classify(p.text, p.lead) if p.kind == "paragraph" else None
@@ -112,6 +118,7 @@ class _Stack:
         """The level of `heading`, closing the open headings it ends."""
         key = _kind_key(heading) if explicit is None else f"format{explicit}"
         if explicit is not None:
+            explicit = self._below_number(heading) or explicit
             while self.open and self.open[-1][2] >= explicit:
                 self.open.pop()
             return explicit
@@ -119,9 +126,18 @@ class _Stack:
             while self.open[-1][0] != key:
                 self.open.pop()
             return self.open.pop()[2]
-        while self.open and self.open[-1][1] > heading.rank:
+        while self.open and (self.open[-1][1] > heading.rank or heading.rank == 0):  # rank 0: parts, 前言
             self.open.pop()
         return self.open[-1][2] + 1 if self.open else 1
+
+    def _below_number(self, heading: Heading) -> int | None:
+        """The level a dotted number says (6.1.2 under an open 6.1), whatever level a style gave it."""
+        if heading.kind != "decimal":
+            return None
+        numbered = ("decimal", "arabic")
+        parents = [level for _, _, level, node in self.open
+                   if node.heading and node.heading.kind in numbered and node.heading.value == heading.value[:-1]]
+        return parents[-1] + 1 if parents else None
 
     def follows(self, heading: Heading) -> bool:
         """Whether a found number is the next of its kind (or a first one): else it is an item, not a heading."""
@@ -163,7 +179,9 @@ def _tree(pieces: list[Piece]) -> list[_Node]:
     stack = _Stack()
     nodes = [_Node(None, 0, (), "0")]
     for p in pieces:
-        if p.kind == "candidate" and not _fits(stack, p.heading):
+        if p.kind == "toc":  # where the table of contents stood: the front matter ends
+            stack.open.clear()
+        elif p.kind == "candidate" and not _fits(stack, p.heading):
             nodes[-1].body.append(Piece(p.text))
         elif p.kind in ("heading", "candidate"):
             level = stack.place(p.heading, p.level)

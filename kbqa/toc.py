@@ -36,16 +36,27 @@ def entry_text(line: str) -> str:
     return _LEADER.sub("", line.strip()).strip()
 
 
+# Left where a table of contents stood: the front matter before it is no parent of the body after it.
+TOC_MARK = Piece("", "toc")
+
+
 def split_toc(pieces: list[Piece]) -> tuple[list[Heading], list[Piece]]:
-    """The headings a table of contents lists, and the pieces without the table."""
+    """The headings a table of contents lists, and the pieces without the table (TOC_MARK in its place).
+
+    The tables' own titles (`目录`, `图目录`) go too: they name no text of the document.
+    """
     marked = [entry_text(p.text) for p in pieces if p.kind == "toc"]
+    first = next((i for i, p in enumerate(pieces) if p.kind == "toc"), None)
     body = [p for p in pieces if p.kind != "toc"]
+    if first is not None:
+        body.insert(first, TOC_MARK)
     at = next((i for i, p in enumerate(body) if squash(p.text) in TOC_NAMES), None)
     if at is not None:
         end = _body_start(body, at + 1)
         if end is not None:
             marked += [p.text for p in body[at + 1 : end]]
-            body = body[:at] + body[end:]
+            body = [*body[:at], TOC_MARK, *body[end:]]
+    body = [p for p in body if squash(p.text) not in TOC_NAMES]
     return [h for h in map(classify, marked) if h is not None], body
 
 
