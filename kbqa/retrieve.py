@@ -21,6 +21,7 @@ from kbqa.data import Hit
 from kbqa.embed import Embedder
 from kbqa.errors import QuestionError
 from kbqa.fusion import convex, rrf, top_ids
+from kbqa.sections import named_document
 from kbqa.settings import Settings
 from kbqa.store import Index
 from kbqa.text import normalize
@@ -91,12 +92,14 @@ class Retriever:
 
     def retrieve(self, question: str, k: int | None = None, mode: Mode = "hybrid", doc: str | None = None
                  ) -> Retrieval:  # fmt: skip
-        """The k best chunks and the signals behind them."""
+        """The k best chunks and the signals behind them; a question that names one document searches it alone."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+        text = normalize(question).strip()
+        if doc is None and (named := named_document(text, self.index.documents)):
+            doc, text = named[0], text.replace(named[1], " ").strip() or text  # the name is said by the scope
         rows = self.rows(doc)
         k = k or self.settings.top_k
-        text = normalize(question).strip()
         if not text:
             return Retrieval([], 0.0)
         n = max(self.settings.candidates, k)

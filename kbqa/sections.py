@@ -25,6 +25,7 @@ _JOINERS = str.maketrans("", "", "的与和及之")
 _DOC_KINDS = re.compile(r"报告|规划|纲要|白皮书|条例|办法|标准|意见|通知|方案|法")
 _NUMBERING = re.compile(r"第[一二三四五六七八九十百\d]+[章节条项部分篇]|\d+(?:\.\d+)*")
 MIN_TITLE_CHARS = 6
+MIN_NAME_CHARS = 5  # of a document's name in a question: 个人信息保护法, 政府工作报告
 # A question about a heading's items says little beyond the heading (分成, 第七项); one that says more
 # (向境外提供…需要具备哪些条件 beside 个人信息处理规则) asks about something inside it.
 MAX_WORDS_BEYOND = 1
@@ -186,6 +187,33 @@ def bare(text: str) -> str:
 
 def _in(doc: Document | None, section: Section) -> bool:
     return doc is None or section.doc_id == doc.doc_id
+
+
+def named_document(question: str, documents: dict[str, Document]) -> tuple[str, str] | None:
+    """The one document of several whose name the question writes (个人信息保护法, 政府工作报告): (its id, the name).
+
+    A name is a run of at least MIN_NAME_CHARS characters of a title that ends in what kind of
+    document it is (法, 条例, 报告, 白皮书…), and no other title shares as long a run.
+    """
+    if len(documents) < 2:
+        return None
+    key = squash(_NUMBERING.sub("", normalize(question)))
+    runs = sorted(((_named_run(key, squash(d.title)), d.doc_id) for d in documents.values()),
+                  key=lambda r: -len(r[0]))  # fmt: skip
+    (best, doc_id), (second, _) = runs[0], runs[1]
+    return (doc_id, best) if len(best) >= MIN_NAME_CHARS and len(best) > len(second) else None
+
+
+def _named_run(question: str, title: str) -> str:
+    """The longest run of `title` in `question` that ends in what kind of document it is; empty if none."""
+    best = ""
+    for kind in _DOC_KINDS.finditer(title):
+        for start in range(kind.start(), -1, -1):
+            run = title[start : kind.end()]
+            if run not in question:
+                break
+            best = max(best, run, key=len)
+    return best
 
 
 def _overlap(a: str, b: str) -> int:

@@ -9,10 +9,11 @@ first appear (一、 above （一） above 1.; 第X章 above 第X节 above 第X�
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kbqa.clean import clean_title, strip_site_text
 from kbqa.data import Block, Document, Section
+from kbqa.frontmatter import is_furniture, join_title, title_lines
 from kbqa.headings import Heading, classify, tidy
 from kbqa.tables import rebuild_tables
 from kbqa.text import SENTENCE_ENDS, normalize, squash
@@ -53,16 +54,35 @@ def _prepare(blocks: list[Block]) -> list[Piece]:
 
 
 def _take_title(pieces: list[Piece], title: str) -> tuple[str, list[Piece]]:
-    """The title (from metadata, else the first line when it reads as one) and the pieces after it.
+    """The title (from metadata, else the front matter's title lines) and the pieces without it.
 
     A first line that is the metadata title and more (`政府工作报告——2024年3月5日…`) is the full title.
+    Without metadata, the title is the first front-matter line that is no serial number, code,
+    decree, date or issuer (kbqa/frontmatter.py); a document in another script keeps its first line.
     """
     first = pieces[0].text if pieces else ""
-    if title and squash(first) == squash(title):
-        return title, pieces[1:]
-    if not _reads_as_title(first) or (title and not squash(first).startswith(squash(title))):
+    if title:
+        if squash(first) == squash(title):
+            return title, pieces[1:]
+        if squash(first).startswith(squash(title)) and _reads_as_title(first):
+            return first, pieces[1:]
         return title, pieces
-    return first, pieces[1:]
+    if found := title_lines([p.text for p in pieces]):
+        start, end = found
+        return join_title([p.text for p in pieces[start:end]]), _cover_as_text(pieces[:start] + pieces[end:])
+    if _reads_as_title(first):
+        return first, pieces[1:]
+    return title, pieces
+
+
+def _cover_as_text(pieces: list[Piece]) -> list[Piece]:
+    """Cover lines a format set large (the issuer, the date) are front-matter text, not sections of their own."""
+    for i, piece in enumerate(pieces):
+        if piece.kind == "heading":
+            if classify(piece.text) is not None or not is_furniture(piece.text):
+                break
+            pieces[i] = replace(piece, kind="paragraph", level=None)
+    return pieces
 
 
 def _reads_as_title(line: str) -> bool:

@@ -79,3 +79,53 @@ def test_bundled_model_gives_the_same_vectors_when_called_from_many_threads(embe
     with ThreadPoolExecutor(8) as pool:
         rows = list(pool.map(lambda q: embedder.embed_queries([q])[0], questions))
     np.testing.assert_allclose(np.vstack(rows), expected, atol=1e-5)
+
+
+# ---------------------------------------------------------------- another embedder, its own calibration
+
+
+@pytest.fixture(scope="module")
+def minilm_engine(minilm, tmp_path_factory):
+    """The report built with sentence-transformers' MiniLM instead of the bundled e5 model."""
+    import shutil
+
+    from conftest import KB_DOC
+
+    from kbqa.build import build
+    from kbqa.engine import Engine
+    from kbqa.settings import Settings
+
+    base = tmp_path_factory.mktemp("minilm")
+    own = Settings.from_env(env={}, kb_dir=base / "kb", index_dir=base / "index", data_dir=base / "data",
+                            cache_dir=base / "cache")  # fmt: skip
+    own.kb_dir.mkdir()
+    shutil.copy(KB_DOC, own.kb_dir / KB_DOC.name)
+    build(own, minilm)
+    return Engine(own, minilm)
+
+
+def test_another_embedder_measures_its_own_scale_at_build_time(minilm_engine, engine):
+    mine = minilm_engine.index.manifest["calibration"]
+    e5 = engine.index.manifest["calibration"]
+    assert set(mine) == set(e5) == {"zh", "en"}
+    assert mine != e5
+    for level in mine.values():
+        assert level["low"] <= level["off"] < level["on"]
+
+
+@pytest.mark.parametrize(("question", "term"), [
+    ("元宇宙在城市治理里的前景报告怎么看?", "元宇宙"),
+    ("报告有没有介绍东京的智慧城市经验?", "东京"),
+    ("What does the report say about Tokyo?", "Tokyo"),
+])  # fmt: skip
+def test_another_embedder_refuses_a_topic_the_report_never_mentions(minilm_engine, question, term):
+    answer = minilm_engine.answer(question)
+    assert answer.refused and answer.reason == "unknown_topic"
+    assert term in answer.unknown_terms
+
+
+def test_another_embedder_answers_what_the_report_holds(minilm_engine):
+    answer = minilm_engine.answer("杭州城市大脑整合了多少个部门的数据?")
+    assert not answer.refused
+    assert "48个部门" in answer.text
+    assert any("杭州" in c.hit.chunk.text and "48" in c.hit.chunk.text for c in answer.citations)

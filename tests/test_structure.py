@@ -161,3 +161,28 @@ def test_bold_lead_of_a_word_paragraph_is_its_heading():
     assert [(s.heading_path, doc.section_text(s)) for s in doc.sections] == [
         ("第一章 总则 › 第一条", "根据有关法律，制定本条例。"),
     ]
+
+
+# ---------------------------------------------------------------- the title among the front matter
+
+
+@pytest.mark.parametrize(("lines", "title"), [
+    (["No.202226", "数据要素白皮书", "(2022年)", "中国信息通信研究院", "2023年1月", "版权声明"], "数据要素白皮书(2022年)"),
+    (["中华人民共和国国务院令", "第778号", "《中华人民共和国消费者权益保护法实施条例》已经国务院常务会议通过，现予公布。",
+      "总理\u3000\u3000李强", "2024年3月15日", "中华人民共和国消费者权益保护法实施条例", "第一章\u3000总\u3000\u3000则"],
+     "中华人民共和国消费者权益保护法实施条例"),
+    (["ICS\u200227.120.99", "F69", "备案号：", "NB", "中华人民共和国能源行业标准", "NB/T —", "核电厂定期安全评价",
+      "第1部分：通用要求", "Preparation of periodic safety review"], "核电厂定期安全评价第1部分：通用要求"),
+    (["关于加强数据安全管理的通知", "（征求意见稿）", "各有关单位："], "关于加强数据安全管理的通知（征求意见稿）"),
+])  # fmt: skip
+def test_the_title_is_the_first_front_matter_line_that_is_no_code_decree_date_or_issuer(lines, title):
+    document = build_document([Block("paragraph", line) for line in [*lines, "正文第一段，说明一些情况。"]], "doc")
+    assert document.title == title
+    title_line = title.split("(")[0].split("（")[0].split("第1部分")[0]
+    assert title_line not in document.text.splitlines()[1:]  # the title's lines are taken out of the text
+    assert document.text.rstrip().endswith("正文第一段，说明一些情况。")
+
+
+def test_a_document_that_opens_with_a_numbered_heading_has_its_file_name_as_title():
+    document = build_document([Block("paragraph", "一、总体要求"), Block("paragraph", "坚持稳中求进。")], "plan-2025")
+    assert document.title == "plan-2025"
