@@ -74,7 +74,7 @@ _META = [
     )),
 ]  # fmt: skip
 LAST_CHAPTER = re.compile(r"最后(一|那)?(章|部分)|收尾(那|的)?一?(章|部分)|末章|结尾(那|的)?一?(章|部分)")
-_CHAPTER_SECTION = re.compile(r"第[一二三四五六七八九十\d]{1,3}章第[一二三四五六七八九十\d]{1,3}节")
+_CHAPTER_SECTION = re.compile(r"第[一二三四五六七八九十\d]{1,3}章第([一二三四五六七八九十\d]{1,3})节")
 _CHAPTER = re.compile(r"第([一二三四五六七八九十百\d]{1,4})(章|部分|篇)")
 _COUNT_CHAPTERS = re.compile(r"(几|多少)(章|个?部分|个?篇)|分为?(哪|几)|有哪些(章|部分)|目录|大纲|结构|框架")
 _SUMMARY = re.compile(
@@ -95,6 +95,7 @@ class Shape:
     chapter: int | None = None  # 第三章: 3; the last chapter: -1
     structure: str = ""  # "chapters" or "summary"
     item: int | None = None  # 第七项: 7 (of a heading the question quotes)
+    part: int | None = None  # 第二章第一节: 1 (with chapter 2), asked about as a whole
     meta: tuple[str, ...] = ()  # about the document as a document: "when", "who", "period", "size"
 
 
@@ -142,6 +143,7 @@ def read(question: str) -> Shape:
         structure=structure,
         item=parse_chinese_numeral(m.group(1)) if (m := _ITEM.search(text)) else None,
         meta=_meta(text),
+        part=_part(text),
     )
 
 
@@ -197,6 +199,14 @@ def _meta(text: str) -> tuple[str, ...]:
     if not _ABOUT_DOCUMENT.search(text):
         return ()
     return tuple(kind for kind, pattern in _META if pattern.search(text))
+
+
+def _part(text: str) -> int | None:
+    """1 for 第二章第一节讲了什么: a section of a chapter asked about as a whole."""
+    m = _CHAPTER_SECTION.search(text)
+    if m is None or not _SUMMARY.search(text) or re.match(r"的?第[一二三四五六七八九十百\d]+[条款项]", text[m.end():]):
+        return None  # 第二章第一节第十三条: an article, not the section
+    return parse_chinese_numeral(m.group(1))
 
 
 def _structure(text: str) -> tuple[str, int | None]:

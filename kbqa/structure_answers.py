@@ -6,16 +6,31 @@ file facts (`kbqa.about`).
 
 from __future__ import annotations
 
+import re
+
 from kbqa import about
-from kbqa.data import Answer, Document, Hit, Section
+from kbqa.compose import mark_garbled
+from kbqa.data import Answer, Citation, Document, Hit, Section
 from kbqa.question import Shape
 from kbqa.retrieve import Retriever
 from kbqa.sections import Chapter, Outline
 from kbqa.store import Index
+from kbqa.text import split_sentences
 from kbqa.titles import book_title, short_title
+from kbqa.toc import chinese_numeral
 
 MAX_DOCUMENTS_SUMMARISED = 3
+MAX_PASSAGES_SUMMARISED = 3  # of a section with no headings below it
 MISSING_SECTION = "知识库收录的{doc}中,{label}只有目录标题,正文未收录,无法依据该节回答。"
+
+
+def _part(chapter: Chapter, number: int, part: int) -> Chapter | None:
+    """Section `part` of a chapter (第一节, or 3.2 in chapter 3) when it has text."""
+    for label, sections in chapter.children():
+        named = re.match(rf"第{chinese_numeral(part)}节|{number}\.{part}(?!\d)", label)
+        if named and any(s.has_text for s in sections):
+            return Chapter(label, tuple(sections))
+    return None
 
 
 class StructureAnswers:
@@ -38,6 +53,8 @@ class StructureAnswers:
             chapter = self.outline.chapter(doc, shape.chapter) if doc else None
             if chapter is not None and not chapter.has_text:
                 return self.missing(question, chapter.sections[0])
+            if chapter is not None and shape.part and (part := _part(chapter, shape.chapter, shape.part)):
+                return self._part_summary(question, doc, part)
             if chapter is not None and shape.structure == "summary":
                 return self._summaries(question, shape.chapter, [doc, *(d for d in having if d is not doc)])
         if shape.structure == "chapters":
@@ -64,6 +81,21 @@ class StructureAnswers:
             sub = Chapter(label, tuple(sections)).children_at(len(sections[0].path) if len(sections) > 1 else 0)
             return self._summary(question, doc, label, sub if len(sections) > 1 else [(label, sections)])
         return self._summary(question, doc, heading, children)
+
+    def _part_summary(self, question: str, doc: Document, part: Chapter) -> Answer:
+        """第二章第一节讲了什么: its headings with a sentence each, or, with none below it, its passages' first ones."""
+        if len(part.sections) > 1:
+            return self._summary(question, doc, part.label, part.children_at(len(part.sections[0].path)))
+        section = part.sections[0]
+        chunks = [c for c in self.index.chunks if (c.doc_id, c.section) == (doc.doc_id, section.number)]
+        lines = [f"{book_title(short_title(doc.title))}的“{part.label}”讲的是:"]
+        citations = []
+        for chunk in chunks[:MAX_PASSAGES_SUMMARISED]:
+            first = split_sentences(chunk.text)
+            n = len(citations) + 1
+            lines.append(f"{mark_garbled(first[0][1] if first else chunk.text.split(chr(10))[0])}[{n}]")
+            citations.append(Citation(n, Hit(chunk, 1.0)))
+        return Answer(question, "\n".join(lines), False, 1.0, tuple(citations), reason="structure")
 
     def _summary(self, question: str, doc: Document, heading: str, children: list) -> Answer:
         text, citations = about.summary(doc, heading, children, self._first_chunk)

@@ -201,3 +201,14 @@ def test_the_example_questions_are_answered_from_the_sections_they_name(engine):
         a = engine.answer(q)
         title = q.split("”")[0].lstrip("“")
         assert (a.refused, a.citations[0].hit.chunk.path[-1].split(" ", 1)[-1]) == (False, title), q
+
+
+def test_a_section_with_no_headings_below_it_is_summarised_from_its_passages(engine):
+    answer = engine.answer("第三章第二节讲了什么?")
+    assert (answer.refused, answer.reason) == (False, "structure")
+    lines = answer.text.splitlines()
+    assert lines[0] == "《2025年智慧城市创新报告与城市治理优化分析报告》的“3.2 智慧能源:双碳目标下的城市能源革命”讲的是:"
+    assert lines[1].startswith("能源消耗与碳排放是城市可持续发展的关键制约因素") and lines[1].endswith("[1]")
+    assert len(lines) == 1 + len(answer.citations) == 4
+    assert {c.hit.chunk.section for c in answer.citations} == {"3.2"}
+    assert engine.answer("第十二章第三节讲了什么?").reason == "no_text"  # a heading only: said so, as before

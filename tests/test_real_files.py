@@ -324,3 +324,15 @@ def test_a_question_that_names_a_document_is_answered_from_it(engine, question, 
     first = answer.citations[0].hit.chunk
     assert (first.doc_id, first.heading_path) == (doc, path)
     assert answer.text.startswith(says)
+
+
+def test_a_section_of_a_chapter_is_summarised_from_its_articles(engine):
+    section = engine.answer("个人信息保护法第二章第一节讲了什么？")
+    assert section.reason == "structure"
+    lines = section.text.splitlines()
+    assert lines[:3] == ["《中华人民共和国个人信息保护法》的“第一节 一般规定”包括15项:", "第十三条",
+                         "符合下列情形之一的，个人信息处理者方可处理个人信息：[1]"]  # fmt: skip
+    assert [c.hit.chunk.label for c in section.citations] == [f"第{chinese_numeral(n)}条" for n in range(13, 28)]
+    article = engine.answer("第二章第一节第十三条讲了什么？")  # an article of the section, not the section
+    assert article.reason != "structure"
+    assert article.citations[0].hit.chunk.heading_path == "第二章 个人信息处理规则 › 第一节 一般规定 › 第十三条"
