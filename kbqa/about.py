@@ -21,6 +21,7 @@ _PERIOD = re.compile(r"\d{4}\s*[-—~～至到]\s*\d{4}年?")
 _ISSUER = re.compile(
     r"国务院|总理|委员会|人民政府|政府|人民代表大会|区委|市委|省委|部|局|院|办公厅|研究院|编制|印发|发布|制定|起草"
 )
+MAX_ISSUER_LINE = 30  # a cover line that names a body (中国信息通信研究院) says who issued the document
 META_REFUSAL = "知识库收录的{doc}中没有写明{what}。"
 _META_WORDS = {"when": "发布或通过的日期", "who": "作者或发布单位", "period": "适用的年份", "size": "篇幅(页数或字数)"}
 
@@ -59,7 +60,8 @@ def meta(question: str, kinds: tuple[str, ...], doc: Document, front: list[Chunk
     """
     found: dict[str, tuple[Chunk, str]] = {}
     for kind in kinds:
-        hit = next(((c, s) for c in front for _, s in split_sentences(c.text) if _says(kind, s)), None)
+        said = [(c, s) for c in front for _, s in split_sentences(c.text) if _says(kind, s)]
+        hit = min(said, key=lambda cs: -_issuers(cs[1])) if kind == "who" and said else next(iter(said), None)
         if hit is None:
             what = _META_WORDS[kind]
             return Answer(question, META_REFUSAL.format(doc=book_title(short_title(doc.title)), what=what), True, 0.0,
@@ -78,5 +80,11 @@ def _says(kind: str, sentence: str) -> bool:
     if kind == "period":
         return bool(_PERIOD.search(sentence))
     if kind == "who":
-        return bool(DATE.search(sentence)) or "编制" in sentence or len(_ISSUER.findall(sentence)) >= 2
+        return bool(DATE.search(sentence)) or "编制" in sentence or _issuers(sentence) >= 2 or (
+            _issuers(sentence) == 1 and len(sentence) <= MAX_ISSUER_LINE)
+
+
+def _issuers(sentence: str) -> int:
+    """How many words naming who issues documents (国务院, 研究院, 印发…) the sentence has."""
+    return len(_ISSUER.findall(sentence))
     return False  # the size of a document is nowhere in its text

@@ -336,3 +336,11 @@ def test_a_section_of_a_chapter_is_summarised_from_its_articles(engine):
     article = engine.answer("第二章第一节第十三条讲了什么？")  # an article of the section, not the section
     assert article.reason != "structure"
     assert article.citations[0].hit.chunk.heading_path == "第二章 个人信息处理规则 › 第一节 一般规定 › 第十三条"
+
+
+def test_who_issued_a_document_and_when_comes_from_its_cover(engine):
+    who = engine.answer("数据要素白皮书是谁发布的？")
+    when = engine.answer("数据要素白皮书是什么时候发布的？")
+    assert (who.reason, who.text) == ("structure", "中国信息通信研究院[1]")
+    assert (when.reason, when.text) == ("structure", "2023年1月[1]")
+    assert who.citations[0].hit.chunk.heading_path == "数据要素白皮书(2022年)"
