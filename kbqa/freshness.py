@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).parent
 # The modules whose code decides what an index holds (the texts embedded, the chunks, the
 # postings, the files, this record of them); every file under readers/ counts too.
 PIPELINE = ("data", "text", "kb", "clean", "structure", "headings", "toc", "tables", "chunk", "embed", "dense",
-            "lexical", "store", "build", "freshness", "calibrate")
+            "lexical", "store", "build", "freshness", "calibrate", "frontmatter")
 
 
 def stale_reason(settings: Settings, embedder_name: str, folder: Path | None = None) -> str | None:
