@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kbqa import english
 from kbqa.errors import QuestionError
@@ -171,8 +172,9 @@ def _content(text: str) -> list[str]:
     return numbers + [w for w in named if w not in numbers]
 
 
-def _english_vocabulary() -> set[str]:
-    return {w for key in english.glossary().phrases for w in key.split()}
+@lru_cache(maxsize=1)
+def _english_vocabulary() -> frozenset[str]:
+    return frozenset(w for key in english.glossary().phrases for w in key.split())
 
 
 def _sides(text: str) -> tuple[str, ...]:

@@ -21,7 +21,7 @@ from kbqa.data import Hit
 from kbqa.embed import Embedder
 from kbqa.errors import QuestionError
 from kbqa.fusion import convex, rrf, top_ids
-from kbqa.sections import named_document
+from kbqa.sections import DocumentNames
 from kbqa.settings import Settings
 from kbqa.store import Index
 from kbqa.text import normalize
@@ -60,6 +60,7 @@ class _Lexical:
 class Retriever:
     def __init__(self, index: Index, embedder: Embedder, settings: Settings) -> None:
         self.index, self.embedder, self.settings = index, embedder, settings
+        self._names = DocumentNames(index.documents)
         chunks = index.chunks
         self._remedy_of = {
             c.id - 1: c.id
@@ -96,7 +97,7 @@ class Retriever:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
         text = normalize(question).strip()
-        if doc is None and (named := named_document(text, self.index.documents)):
+        if doc is None and (named := self._names.named(text)):
             doc, text = named[0], text.replace(named[1], " ").strip() or text  # the name is said by the scope
         rows = self.rows(doc)
         k = k or self.settings.top_k

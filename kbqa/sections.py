@@ -10,6 +10,7 @@ number (2.3节, 第十二章第四节), by title, or by the years and terms of i
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from kbqa import english
@@ -25,6 +26,7 @@ _JOINERS = str.maketrans("", "", "的与和及之")
 _DOC_KINDS = re.compile(r"报告|规划|纲要|白皮书|条例|办法|标准|意见|通知|方案|法")
 _NUMBERING = re.compile(r"第[一二三四五六七八九十百\d]+[章节条项部分篇]|\d+(?:\.\d+)*")
 MIN_TITLE_CHARS = 6
+MIN_SHARED = 4  # characters a question shares with a heading it quotes
 MIN_NAME_CHARS = 5  # of a document's name in a question: 个人信息保护法, 政府工作报告
 # A question about a heading's items says little beyond the heading (分成, 第七项); one that says more
 # (向境外提供…需要具备哪些条件 beside 个人信息处理规则) asks about something inside it.
@@ -67,6 +69,7 @@ class Outline:
             for _, s in index.sections()
             if not s.has_text and len(s.title) >= MIN_TITLE_CHARS and bare(s.title) not in with_text
         ]
+        self._index_parents()
 
     def chapters(self, doc: Document) -> list[Chapter]:
         """The document's top-level headings in order (the text before the first heading is none)."""
@@ -133,8 +136,26 @@ class Outline:
     def heading_in(self, question: str, docs: list[Document]) -> tuple[Document, str, list] | None:
         """(document, heading, its children) for the longest heading with children the question quotes, and no more."""
         q = bare(normalize(question))
+        wanted = {d.doc_id for d in docs}
+        order = {d.doc_id: i for i, d in enumerate(docs)}
+        found = {i for k in range(len(q) - MIN_SHARED + 1) for i in self._grams.get(q[k : k + MIN_SHARED], ())}
         best = None
-        for doc in docs:
+        for i in sorted(found, key=lambda i: (order.get(self._parents[i][0].doc_id, 0), i)):
+            doc, depth, heading, title, sections = self._parents[i]
+            if doc.doc_id not in wanted:
+                continue
+            shared = _overlap(q, title)  # 政府工作任务 for 2024年政府工作任务
+            if shared >= 0.5 * len(title) and (best is None or shared > best[3]):
+                best = (doc, heading, Chapter(heading, tuple(sections)).children_at(depth + 1), shared)
+        if best is None or len(words_beyond(question, best[1])) > MAX_WORDS_BEYOND:
+            return None
+        return best[:3]
+
+    def _index_parents(self) -> None:
+        """Every heading with headings below it (first two levels), and where its title's 4-grams are."""
+        self._parents: list[tuple[Document, int, str, str, list[Section]]] = []
+        self._grams: dict[str, set[int]] = {}
+        for doc in self.documents.values():
             for depth in (0, 1):
                 groups: dict[str, list[Section]] = {}
                 for s in doc.sections:
@@ -142,12 +163,9 @@ class Outline:
                         groups.setdefault(s.path[depth], []).append(s)
                 for heading, sections in groups.items():
                     title = bare(_strip_number(heading))
-                    shared = _overlap(q, title)  # 政府工作任务 for 2024年政府工作任务
-                    if shared >= 4 and shared >= 0.5 * len(title) and (best is None or shared > best[3]):
-                        best = (doc, heading, Chapter(heading, tuple(sections)).children_at(depth + 1), shared)
-        if best is None or len(words_beyond(question, best[1])) > MAX_WORDS_BEYOND:
-            return None
-        return best[:3]
+                    for k in range(len(title) - MIN_SHARED + 1):
+                        self._grams.setdefault(title[k : k + MIN_SHARED], set()).add(len(self._parents))
+                    self._parents.append((doc, depth, heading, title, sections))
 
     def missing_by_topic(self, years: tuple[str, ...], words: set[str], doc: Document | None) -> Section | None:
         """A heading-only section whose title holds the question's years and most of its title words are asked about."""
@@ -189,31 +207,44 @@ def _in(doc: Document | None, section: Section) -> bool:
     return doc is None or section.doc_id == doc.doc_id
 
 
-def named_document(question: str, documents: dict[str, Document]) -> tuple[str, str] | None:
-    """The one document of several whose name the question writes (个人信息保护法, 政府工作报告): (its id, the name).
+class DocumentNames:
+    """Which one of several documents a question names (个人信息保护法, 政府工作报告), looked up per question.
 
     A name is a run of at least MIN_NAME_CHARS characters of a title that ends in what kind of
-    document it is (法, 条例, 报告, 白皮书…), and no other title shares as long a run.
+    document it is (法, 条例, 报告, 白皮书…); the document whose title shares the longest such run
+    with the question, longer than any other title does, is the one named. The runs of every
+    title are listed once, so a question costs a few look-ups whatever the number of documents.
     """
-    if len(documents) < 2:
-        return None
-    key = squash(_NUMBERING.sub("", normalize(question)))
-    runs = sorted(((_named_run(key, squash(d.title)), d.doc_id) for d in documents.values()),
-                  key=lambda r: -len(r[0]))  # fmt: skip
-    (best, doc_id), (second, _) = runs[0], runs[1]
-    return (doc_id, best) if len(best) >= MIN_NAME_CHARS and len(best) > len(second) else None
+
+    def __init__(self, documents: Mapping[str, Document]) -> None:
+        self.several = len(documents) > 1
+        self.runs: dict[str, set[str]] = {}
+        for d in documents.values():
+            title = squash(d.title)
+            for kind in _DOC_KINDS.finditer(title):
+                for start in range(kind.end() - MIN_NAME_CHARS, -1, -1):
+                    self.runs.setdefault(title[start : kind.end()], set()).add(d.doc_id)
+
+    def named(self, question: str) -> tuple[str, str] | None:
+        """(document id, the name as the question writes it), or None."""
+        if not self.several:
+            return None
+        key = squash(_NUMBERING.sub("", normalize(question)))
+        longest: dict[str, str] = {}
+        for kind in _DOC_KINDS.finditer(key):
+            for start in range(kind.end() - MIN_NAME_CHARS, -1, -1):
+                run = key[start : kind.end()]
+                for doc_id in self.runs.get(run, ()):
+                    longest[doc_id] = max(longest.get(doc_id, ""), run, key=len)
+        ranked = sorted(longest.items(), key=lambda item: -len(item[1]))
+        if not ranked or (len(ranked) > 1 and len(ranked[1][1]) == len(ranked[0][1])):
+            return None
+        return ranked[0]
 
 
-def _named_run(question: str, title: str) -> str:
-    """The longest run of `title` in `question` that ends in what kind of document it is; empty if none."""
-    best = ""
-    for kind in _DOC_KINDS.finditer(title):
-        for start in range(kind.start(), -1, -1):
-            run = title[start : kind.end()]
-            if run not in question:
-                break
-            best = max(best, run, key=len)
-    return best
+def named_document(question: str, documents: Mapping[str, Document]) -> tuple[str, str] | None:
+    """`DocumentNames(documents).named(question)`, for one question."""
+    return DocumentNames(documents).named(question)
 
 
 def _overlap(a: str, b: str) -> int:

@@ -22,7 +22,7 @@ _PINYIN_LETTERS = "a-zü" + _TONED
 # `(shù)`, and the same with its opening bracket lost or turned into `?` by a scraping site.
 _PINYIN = re.compile(rf"[(?]?[{_PINYIN_LETTERS}]*[{_TONED}][{_PINYIN_LETTERS}]*\)")
 # 著 stays 著 only in these words; elsewhere simplified Chinese writes 着 (随着, 意味着).
-_ZHU_WORDS = re.compile(r"(显|卓|土|原|名|专|编|论|昭)著|著(名|作|称|述|者|录)")
+_ZHU = re.compile(r"(?:显|卓|土|原|名|专|编|论|昭)著|著(?:名|作|称|述|者|录)|著")
 # Full-width letters, digits and the symbols that go with them become ASCII; Chinese
 # punctuation (，。？！：；（）) stays full-width, as Chinese text writes it.
 _FULLWIDTH = {ord(c) + 0xFEE0: ord(c) for c in "0123456789%+-./=<>@#&*_~^"} | {
@@ -63,8 +63,7 @@ def normalize(text: str) -> str:
 def _fix_zhu(text: str) -> str:
     if "著" not in text:
         return text
-    keep = {m.start() + m.group(0).index("著") for m in _ZHU_WORDS.finditer(text)}
-    return "".join("着" if c == "著" and i not in keep else c for i, c in enumerate(text))
+    return _ZHU.sub(lambda m: m.group(0) if len(m.group(0)) > 1 else "着", text)
 
 
 # ---------------------------------------------------------------- blank and invisible
@@ -98,8 +97,14 @@ def squash(text: str, keep_figures: bool = False) -> str:
     text = normalize(text)
     if keep_figures:
         text = _DECIMAL_POINT.sub("\0", text).replace("%", "\1")
-    kept = "".join(c for c in text if unicodedata.category(c)[0] not in "PZ" and not c.isspace())
+    kept = text.translate(_unseen())
     return kept.replace("\0", ".").replace("\1", "%") if keep_figures else kept
+
+
+@lru_cache(maxsize=1)
+def _unseen() -> dict[int, None]:
+    """Every code point `squash` drops: Unicode P* and Z*, and whitespace (a translate table)."""
+    return {cp: None for cp in range(0x110000) if unicodedata.category(chr(cp))[0] in "PZ" or chr(cp).isspace()}
 
 
 # ---------------------------------------------------------------- sentences
