@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kbqa import english
 from kbqa.lexical import STOP_WORDS, jieba_default
@@ -89,10 +90,16 @@ def _anchors(text: str) -> tuple[str, ...]:
 
 
 def tag_words(text: str) -> list[tuple[str, str]]:
+    """Jieba's words and part-of-speech tags (the process-wide dictionary: the same text, the same tags)."""
+    return list(_tagged(text))
+
+
+@lru_cache(maxsize=2048)
+def _tagged(text: str) -> tuple[tuple[str, str], ...]:
     import jieba.posseg as pseg
 
     jieba_default()  # the dictionary, loaded once and quietly
-    return [(w, f) for w, f in pseg.lcut(text) if w.strip()]
+    return tuple((w, f) for w, f in pseg.lcut(text) if w.strip())
 
 
 def _compounds(tagged: list[tuple[str, str]], corpus: str = "") -> list[tuple[str, str]]:
