@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from kbqa import calibrate
 from kbqa.compose import Excerpt, compose, render
+from kbqa.corpus import Corpus
 from kbqa.data import Answer, Citation, Document, Hit, Section
 from kbqa.errors import QuestionError
 from kbqa.followup import resolve_follow_up
@@ -25,7 +26,7 @@ from kbqa.sections import Outline
 from kbqa.settings import Settings
 from kbqa.store import Index
 from kbqa.structure_answers import StructureAnswers
-from kbqa.text import normalize, squash
+from kbqa.text import normalize, squash, squash_normal
 from kbqa.titles import book_title, example_questions, short_title
 from kbqa.topic import places_in, topic_of
 
@@ -42,7 +43,8 @@ class Answerer:
         self.settings, self.index, self.retriever = settings, index, retriever
         self.outline = Outline(index)
         scales = {lang: calibrate.scale(calibration, lang) for lang in calibrate.OFF_TOPIC}
-        corpus = "\n".join(d.title + "\n" + d.text for d in index.documents.values())
+        # The documents' text is in normal form already (kbqa.structure): squashed, not normalised again.
+        corpus = Corpus("".join(squash(d.title) + squash_normal(d.text) for d in index.documents.values()))
         sections = {(d.doc_id, s.number): d.section_text(s) for d in index.documents.values() for s in d.sections}
         self.judge = Judge(corpus, scales, settings.refusal_threshold, sections)
         self.titles = {d.doc_id: d.title for d in index.documents.values()}

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from kbqa import english
 from kbqa.calibrate import Scale
+from kbqa.corpus import Corpus
 from kbqa.data import Hit
 from kbqa.lexical import jieba_default
 from kbqa.text import UNITS, normalize, squash
@@ -52,11 +53,17 @@ class Verdict:
 class Judge:
     """Answerability over one knowledge base (its whole text, for "does it ever mention …")."""
 
-    def __init__(self, corpus: str, scales: dict[str, Scale], threshold: float,
+    def __init__(self, corpus: Corpus, scales: dict[str, Scale], threshold: float,
                  sections: dict[tuple[str, str], str] | None = None) -> None:  # fmt: skip
-        self.corpus = squash(corpus)
+        self.corpus = corpus
         self.scales, self.threshold = scales, threshold
         self.sections = sections or {}
+
+    def _all_titles(self, titles: dict[str, str]) -> str:
+        """The documents' titles, squashed: worked out once for the titles an answerer passes every time."""
+        if getattr(self, "_titles", (None,))[0] is not titles:
+            self._titles = (titles, squash(" ".join(titles.values())))
+        return self._titles[1]
 
     def known(self, term: Term) -> bool:
         """Whether the knowledge base writes the term (`written`)."""
@@ -73,7 +80,7 @@ class Judge:
         confidence = self.scales[lang].confidence(dense_top)
         if topic.common:
             confidence = round(confidence * (1 - UNKNOWN_PENALTY * len(unknown_common) / len(topic.common)), 3)
-        unknown = self._unknown(text, topic, "".join(sections), squash(" ".join(titles.values())))
+        unknown = self._unknown(text, topic, "".join(sections), self._all_titles(titles))
         if unknown:
             return Verdict(True, "unknown_topic", confidence, tuple(dict.fromkeys(unknown + unknown_common)),
                            decisive=distinct(unknown))  # fmt: skip

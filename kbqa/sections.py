@@ -70,6 +70,11 @@ class Outline:
             if not s.has_text and len(s.title) >= MIN_TITLE_CHARS and bare(s.title) not in with_text
         ]
         self._index_parents()
+        self._titles = {d.doc_id: squash(d.title) for d in self.documents.values()}
+        self._title_pairs: dict[str, set[str]] = {}  # a title's two-character runs -> the documents
+        for doc_id, title in self._titles.items():
+            for k in range(len(title) - 1):
+                self._title_pairs.setdefault(title[k : k + 2], set()).add(doc_id)
 
     def chapters(self, doc: Document) -> list[Chapter]:
         """The document's top-level headings in order (the text before the first heading is none)."""
@@ -94,7 +99,8 @@ class Outline:
             named = {c for forms in english.names(text).values() for c in forms}
             return [d for d in docs if any(c in d.title for c in named)] or docs
         key = squash(_NUMBERING.sub("", text))
-        scored = [(_overlap(key, squash(d.title)), d) for d in docs]
+        sharing = {d for k in range(len(key) - 1) for d in self._title_pairs.get(key[k : k + 2], ())}
+        scored = [(_overlap(key, self._titles[d.doc_id]) if d.doc_id in sharing else 0, d) for d in docs]
         best = max((n for n, _ in scored), default=0)
         if best < 2:
             return docs

@@ -101,6 +101,11 @@ def squash(text: str, keep_figures: bool = False) -> str:
     return kept.replace("\0", ".").replace("\1", "%") if keep_figures else kept
 
 
+def squash_normal(text: str) -> str:
+    """`squash` for text already in normal form (a document's text): no second normalisation."""
+    return text.translate(_unseen())
+
+
 @lru_cache(maxsize=1)
 def _unseen() -> dict[int, None]:
     """Every code point `squash` drops: Unicode P* and Z*, and whitespace (a translate table)."""

@@ -344,3 +344,10 @@ def test_who_issued_a_document_and_when_comes_from_its_cover(engine):
     assert (who.reason, who.text) == ("structure", "中国信息通信研究院[1]")
     assert (when.reason, when.text) == ("structure", "2023年1月[1]")
     assert who.citations[0].hit.chunk.heading_path == "数据要素白皮书(2022年)"
+
+
+def test_every_document_text_is_in_normal_form(docs):
+    """What the refusal's corpus relies on: a document's text is not normalised a second time."""
+    from kbqa.text import normalize
+
+    assert all(normalize(doc.text) == doc.text for doc in docs.values())

@@ -113,3 +113,15 @@ def test_a_question_names_a_document_by_a_run_of_its_title_that_ends_in_its_kind
     assert named_document("智慧城市治理有哪些风险?", docs) is None
     assert named_document("报告有哪些要点?", docs) is None  # 报告 alone is every report
     assert named_document("个人信息保护法规定了哪些权利?", {"law": docs["law"]}) is None  # one document: nothing to pick
+
+
+def test_the_corpus_finds_every_word_it_writes_and_rejects_the_others_by_their_pairs():
+    from kbqa.corpus import Corpus
+
+    text = "智慧城市创新报告数据要素市场GDP增长5%"
+    corpus = Corpus(text)
+    for start in range(len(text)):
+        for end in range(start, len(text) + 1):
+            assert text[start:end] in corpus  # every run of the text, including the empty one
+    assert "东京" not in corpus and "城创" not in corpus and "报告数据要素市场GDP增长6%" not in corpus
+    assert len(corpus) == len(text) and "" in Corpus("") and "a" not in Corpus("")
