@@ -60,7 +60,7 @@ def build_seconds(path: Path, embedder, work: Path) -> tuple[int, dict[str, floa
     from kbqa.settings import Settings
     from kbqa.store import Index
 
-    kb = work / path.stem / "kb"
+    kb = work / path.name / "kb"
     kb.mkdir(parents=True)
     shutil.copy(path, kb / path.name)
     settings = Settings.from_env(env={}, kb_dir=kb, index_dir=kb.parent / "index", cache_dir=kb.parent / "cache")
