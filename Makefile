@@ -11,7 +11,7 @@ test:
 	.venv/bin/ruff check kbqa tests bench app.py
 	.venv/bin/python -m pytest -q
 
-# The fast unit tests alone (no model, no index build, no server, no browser): about half a minute
+# The fast unit tests alone (no model, index build, server, PostgreSQL, browser or real PDF): about 20 s
 test-fast:
 	@scripts/setup.sh test
 	.venv/bin/python -m pytest -q -m fast

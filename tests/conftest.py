@@ -19,15 +19,21 @@ DEV_SET = DATA / "dev.jsonl"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
-# What loads the model, builds a real index, starts a server or a browser. A test that needs none
-# of these (itself or through its fixtures) is a fast unit test: `make test-fast` runs those alone.
-HEAVY_FIXTURES = {"embedder", "engine", "server", "browser", "report_files"}  # report_files: Chromium prints a PDF
-HEAVY_MODULES = {"test_bench_upload", "test_bench_smoke", "test_embed"}  # benchmarks in a subprocess; torch
+# What loads the model, builds a real index, starts a server (PostgreSQL too) or a browser, or reads
+# the real PDFs (pdfplumber takes seconds). A test that needs none of these (itself or through its
+# fixtures) is a fast unit test: `make test-fast` runs those alone.
+HEAVY_FIXTURES = {"embedder", "engine", "server", "browser", "postgres",
+                  "report_files",  # Chromium prints a PDF
+                  "law", "white_paper"}  # fmt: skip
+HEAVY_MODULES = {"test_bench_upload", "test_bench_smoke", "test_embed",  # benchmarks in a subprocess; torch
+                 "test_real_files"}  # the four published files, read and chunked  # fmt: skip
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        heavy = HEAVY_FIXTURES & set(getattr(item, "fixturenames", ())) or item.module.__name__ in HEAVY_MODULES
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        heavy = (HEAVY_FIXTURES & set(getattr(item, "fixturenames", ())) or item.module.__name__ in HEAVY_MODULES
+                 or "postgresql" in params.values())  # fmt: skip
         if not heavy:
             item.add_marker(pytest.mark.fast)
 
