@@ -32,7 +32,7 @@ def test_refusal_on_the_dev_set(engine, dev):
     unanswerable = [q for q in dev if q["type"] in UNANSWERABLE]
     answerable = [q for q in dev if q["type"] not in UNANSWERABLE]
     assert all(engine.answer(q["question"]).refused for q in unanswerable)
-    assert sum(engine.answer(q["question"]).refused for q in answerable) <= 1
+    assert sum(engine.answer(q["question"]).refused for q in answerable) == 0  # measured: 0 of 37
 
 
 @pytest.mark.parametrize(
