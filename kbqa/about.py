@@ -61,7 +61,7 @@ def meta(question: str, kinds: tuple[str, ...], doc: Document, front: list[Chunk
     found: dict[str, tuple[Chunk, str]] = {}
     for kind in kinds:
         said = [(c, s) for c in front for _, s in split_sentences(c.text) if _says(kind, s)]
-        hit = min(said, key=lambda cs: -_issuers(cs[1])) if kind == "who" and said else next(iter(said), None)
+        hit = max(said, key=lambda cs: _issuers(cs[1])) if kind == "who" and said else next(iter(said), None)
         if hit is None:
             what = _META_WORDS[kind]
             return Answer(question, META_REFUSAL.format(doc=book_title(short_title(doc.title)), what=what), True, 0.0,

@@ -46,8 +46,8 @@ class Answerer:
         # The documents' text is in normal form already (kbqa.structure): squashed, not normalised again.
         corpus = Corpus("".join(squash(d.title) + squash_normal(d.text) for d in index.documents.values()))
         sections = {(d.doc_id, s.number): d.section_text(s) for d in index.documents.values() for s in d.sections}
-        self.judge = Judge(corpus, scales, settings.refusal_threshold, sections)
         self.titles = {d.doc_id: d.title for d in index.documents.values()}
+        self.judge = Judge(corpus, scales, settings.refusal_threshold, self.titles, sections)
         self.structure = StructureAnswers(index, self.outline, retriever)
 
     def answer(self, question: object, history: list, top_k: int, doc: str | None = None) -> Answer:
@@ -81,7 +81,7 @@ class Answerer:
                        doc: str | None, docs: list[Document]) -> Answer:  # fmt: skip
         retrieval = self.retriever.retrieve(resolved, max(top_k, self.settings.candidates), doc=doc)
         pool = self._anchored(resolved, retrieval.hits, must_have)
-        verdict = self.judge.judge(resolved, pool, retrieval.dense_top, self.titles)
+        verdict = self.judge.judge(resolved, pool, retrieval.dense_top)
         if verdict.refuse:
             return self._refusal(question, resolved, verdict, pool, docs)
         heading_only = self._heading_only(resolved, pool, docs)

@@ -42,6 +42,3 @@ class Corpus:
             if not self.pairs[_hash(codes[:-1], codes[1:]) & self.mask].all():
                 return False
         return word in self.text
-
-    def __len__(self) -> int:
-        return len(self.text)

@@ -36,9 +36,10 @@ NOT_TITLES = [
     )
 ]
 SIGNATURE = re.compile(r"^\S{1,6} +\S{2,4}$")  # 总理　　李强: an office and a name, apart
+PART = re.compile(r"^第\s*[0-9一二三四五六七八九十]+\s*部分\s*[:：].+")  # 第1部分：通用要求, a standard's part
 CONTINUATIONS = [
     re.compile(r"^[(（]\s*\d{4}\s*年(版|度)?\s*[)）]$"),  # (2022年)
-    re.compile(r"^第\s*[0-9一二三四五六七八九十]+\s*部分\s*[:：].+"),  # 第1部分：通用要求
+    PART,
     re.compile(r"^[(（](试行|暂行|征求意见稿|送审稿|草案|修订)[)）]$"),
 ]
 
@@ -48,23 +49,19 @@ def _cjk_share(line: str) -> float:
     return sum("\u4e00" <= c <= "\u9fff" for c in letters) / max(len(letters), 1)
 
 
-def reads_as_title(line: str) -> bool:
-    """A short line of Chinese that ends no sentence, is no heading and no front-matter furniture."""
-    if SIGNATURE.match(" ".join(line.split())):
-        return False
-    line = tidy(line)
-    if not 2 <= len(line) <= MAX_TITLE_CHARS or line[-1] in SENTENCE_ENDS + "，,、":
-        return False
-    if _cjk_share(line) < MIN_CJK_SHARE or classify(line) is not None:
-        return False
-    return not any(p.search(line) for p in NOT_TITLES)
-
-
 def is_furniture(line: str) -> bool:
     """A serial number, code, date, issuer, signature or designation: front matter that is no heading."""
     squeezed = " ".join(line.split())
     return bool(squeezed) and (SIGNATURE.match(squeezed) is not None or _cjk_share(squeezed) < MIN_CJK_SHARE
                                or any(p.search(tidy(squeezed)) for p in NOT_TITLES))  # fmt: skip
+
+
+def reads_as_title(line: str) -> bool:
+    """A short line of Chinese that ends no sentence, is no heading and no front-matter furniture."""
+    text = tidy(line)
+    if not 2 <= len(text) <= MAX_TITLE_CHARS or text[-1] in SENTENCE_ENDS + "，,、":
+        return False
+    return classify(text) is None and not is_furniture(line)
 
 
 def title_lines(lines: list[str]) -> tuple[int, int] | None:
@@ -73,7 +70,7 @@ def title_lines(lines: list[str]) -> tuple[int, int] | None:
     The search stops at the first numbered heading: what follows it is the text.
     """
     for i, line in enumerate(lines[:MAX_FRONT_LINES]):
-        if classify(line) is not None and not CONTINUATIONS[1].match(tidy(line)):
+        if classify(line) is not None and not PART.match(tidy(line)):
             return None
         if reads_as_title(line):
             end = i + 1
@@ -84,9 +81,5 @@ def title_lines(lines: list[str]) -> tuple[int, int] | None:
 
 
 def join_title(lines: list[str]) -> str:
-    """The title's lines as one: `核电厂定期安全评价 第1部分：通用要求`, `数据要素白皮书(2022年)`."""
-    out = tidy(lines[0])
-    for line in lines[1:]:
-        line = tidy(line)
-        out += line if line[0] in "(（" else " " + line
-    return out
+    """The title's lines as one: `核电厂定期安全评价第1部分：通用要求`, `数据要素白皮书(2022年)`."""
+    return tidy(" ".join(lines))

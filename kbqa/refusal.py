@@ -53,25 +53,22 @@ class Verdict:
 class Judge:
     """Answerability over one knowledge base (its whole text, for "does it ever mention …")."""
 
-    def __init__(self, corpus: Corpus, scales: dict[str, Scale], threshold: float,
+    def __init__(self, corpus: Corpus, scales: dict[str, Scale], threshold: float, titles: dict[str, str],
                  sections: dict[tuple[str, str], str] | None = None) -> None:  # fmt: skip
+        """`titles`: each document's title by id; `sections`: each section's text by (document id, number)."""
         self.corpus = corpus
         self.scales, self.threshold = scales, threshold
+        self.titles, self.all_titles = titles, squash(" ".join(titles.values()))
         self.sections = sections or {}
-
-    def _all_titles(self, titles: dict[str, str]) -> str:
-        """The documents' titles, squashed: worked out once for the titles an answerer passes every time."""
-        if getattr(self, "_titles", (None,))[0] is not titles:
-            self._titles = (titles, squash(" ".join(titles.values())))
-        return self._titles[1]
 
     def known(self, term: Term) -> bool:
         """Whether the knowledge base writes the term (`written`)."""
         return written(term, self.corpus)
 
 
-    def judge(self, question: str, hits: list[Hit], dense_top: float, titles: dict[str, str]) -> Verdict:
-        """The verdict on `question` answered from `hits` (best first); `titles` are the documents' titles."""
+    def judge(self, question: str, hits: list[Hit], dense_top: float) -> Verdict:
+        """The verdict on `question` answered from `hits` (best first)."""
+        titles = self.titles
         text = normalize(question)
         lang = "en" if english.is_english(text) else "zh"
         topic = topic_of(text)
@@ -80,7 +77,7 @@ class Judge:
         confidence = self.scales[lang].confidence(dense_top)
         if topic.common:
             confidence = round(confidence * (1 - UNKNOWN_PENALTY * len(unknown_common) / len(topic.common)), 3)
-        unknown = self._unknown(text, topic, "".join(sections), self._all_titles(titles))
+        unknown = self._unknown(text, topic, "".join(sections), self.all_titles)
         if unknown:
             return Verdict(True, "unknown_topic", confidence, tuple(dict.fromkeys(unknown + unknown_common)),
                            decisive=distinct(unknown))  # fmt: skip

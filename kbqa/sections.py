@@ -248,11 +248,6 @@ class DocumentNames:
         return ranked[0]
 
 
-def named_document(question: str, documents: Mapping[str, Document]) -> tuple[str, str] | None:
-    """`DocumentNames(documents).named(question)`, for one question."""
-    return DocumentNames(documents).named(question)
-
-
 def _overlap(a: str, b: str) -> int:
     """The length of the longest run of characters `a` and `b` share."""
     best = 0

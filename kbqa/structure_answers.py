@@ -91,9 +91,10 @@ class StructureAnswers:
         lines = [f"{book_title(short_title(doc.title))}的“{part.label}”讲的是:"]
         citations = []
         for chunk in chunks[:MAX_PASSAGES_SUMMARISED]:
-            first = split_sentences(chunk.text)
+            sentences = split_sentences(chunk.text)
+            first = sentences[0][1] if sentences else chunk.text.split("\n")[0]
             n = len(citations) + 1
-            lines.append(f"{mark_garbled(first[0][1] if first else chunk.text.split(chr(10))[0])}[{n}]")
+            lines.append(f"{mark_garbled(first)}[{n}]")
             citations.append(Citation(n, Hit(chunk, 1.0)))
         return Answer(question, "\n".join(lines), False, 1.0, tuple(citations), reason="structure")
 

@@ -97,7 +97,7 @@ def squash(text: str, keep_figures: bool = False) -> str:
     text = normalize(text)
     if keep_figures:
         text = _DECIMAL_POINT.sub("\0", text).replace("%", "\1")
-    kept = text.translate(_unseen())
+    kept = squash_normal(text)
     return kept.replace("\0", ".").replace("\1", "%") if keep_figures else kept
 
 

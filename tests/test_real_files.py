@@ -12,7 +12,7 @@ import shutil
 
 import pypdf
 import pytest
-from conftest import DATA
+from conftest import DATA, settings_in
 
 from kbqa.chunk import chunk_document
 from kbqa.data import Chunk, Document
@@ -20,7 +20,7 @@ from kbqa.engine import Engine
 from kbqa.kb import MAX_DOCUMENT_BYTES as MAX_BYTES
 from kbqa.kb import list_sources, read_source
 from kbqa.readers import read_file
-from kbqa.settings import ROOT, Settings
+from kbqa.settings import Settings
 from kbqa.text import squash
 from kbqa.toc import chinese_numeral
 
@@ -232,9 +232,7 @@ def engine(embedder, tmp_path_factory) -> Engine:
     """The four files in one knowledge base, with the bundled model."""
     base = tmp_path_factory.mktemp("real-files")
     shutil.copytree(FILES, base / "kb")
-    settings = Settings.from_env(env={}, kb_dir=base / "kb", index_dir=base / "index", data_dir=base / "data",
-                                 cache_dir=ROOT / ".cache" / "kbqa")  # fmt: skip
-    return Engine(settings, embedder)
+    return Engine(settings_in(base), embedder)
 
 
 STANDARD_PATH = f"{STD} › "

@@ -101,18 +101,19 @@ def test_the_tiny_embedder_is_deterministic_and_unit_length():
 def test_a_question_names_a_document_by_a_run_of_its_title_that_ends_in_its_kind():
     from types import SimpleNamespace
 
-    from kbqa.sections import named_document
+    from kbqa.sections import DocumentNames
 
     titles = {"law": "中华人民共和国个人信息保护法", "gov": "政府工作报告", "wp": "数据要素白皮书(2022年)",
               "city": "2025年智慧城市创新报告与城市治理优化分析报告"}  # fmt: skip
     docs = {k: SimpleNamespace(doc_id=k, title=t) for k, t in titles.items()}
-    assert named_document("个人信息保护法规定了哪些权利?", docs) == ("law", "个人信息保护法")
-    assert named_document("2024年政府工作报告的经济增长目标是多少?", docs) == ("gov", "政府工作报告")
-    assert named_document("数据要素白皮书怎么定义数据信托?", docs) == ("wp", "数据要素白皮书")
-    assert named_document("数据要素市场有哪些流通形式?", docs) is None  # 数据要素 says no kind of document
-    assert named_document("智慧城市治理有哪些风险?", docs) is None
-    assert named_document("报告有哪些要点?", docs) is None  # 报告 alone is every report
-    assert named_document("个人信息保护法规定了哪些权利?", {"law": docs["law"]}) is None  # one document: nothing to pick
+    names = DocumentNames(docs)
+    assert names.named("个人信息保护法规定了哪些权利?") == ("law", "个人信息保护法")
+    assert names.named("2024年政府工作报告的经济增长目标是多少?") == ("gov", "政府工作报告")
+    assert names.named("数据要素白皮书怎么定义数据信托?") == ("wp", "数据要素白皮书")
+    assert names.named("数据要素市场有哪些流通形式?") is None  # 数据要素 says no kind of document
+    assert names.named("智慧城市治理有哪些风险?") is None
+    assert names.named("报告有哪些要点?") is None  # 报告 alone is every report
+    assert DocumentNames({"law": docs["law"]}).named("个人信息保护法规定了哪些权利?") is None  # one document: nothing to pick
 
 
 def test_the_corpus_finds_every_word_it_writes_and_rejects_the_others_by_their_pairs():
@@ -124,4 +125,4 @@ def test_the_corpus_finds_every_word_it_writes_and_rejects_the_others_by_their_p
         for end in range(start, len(text) + 1):
             assert text[start:end] in corpus  # every run of the text, including the empty one
     assert "东京" not in corpus and "城创" not in corpus and "报告数据要素市场GDP增长6%" not in corpus
-    assert len(corpus) == len(text) and "" in Corpus("") and "a" not in Corpus("")
+    assert corpus.text == text and "" in Corpus("") and "a" not in Corpus("")
