@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections import Counter
+from collections import Counter, OrderedDict
 from functools import lru_cache
 from pathlib import Path
+from threading import Lock
 
 import numpy as np
 from scipy import sparse
@@ -22,8 +23,17 @@ STOP_WORDS = frozenset(
     什么 怎么 怎样 如何 哪些 哪个 哪 多少 几 吗 呢 吧 啊 呀 么 请问 一下 报告 提到 认为 是否 为什么
     主要 具体 哪里 现在 这个 那个 一个 我们 你们 他们 咋 啥 呗 还得 得 个 方面""".split()
 )
+SHORT_TEXT = 200  # texts up to this long (questions, headings) have their tokens remembered ...
+RECENT_TEXTS = 512  # ... this many of them
 _WORD = re.compile(r"[\u4e00-\u9fff]|[A-Za-z]+|\d+(?:\.\d+)?%?")
 _SPLIT_TITLE = re.compile(r"[的与和及对下中从到:,、“”\"()\s]+")
+
+
+def _grams(word: str, freq: dict[str, int]) -> list[str]:
+    """The known two-, then three-character words inside a word of more than two (three) characters."""
+    twos = [word[i : i + 2] for i in range(len(word) - 1) if freq.get(word[i : i + 2])] if len(word) > 2 else []
+    threes = [word[i : i + 3] for i in range(len(word) - 2) if freq.get(word[i : i + 3])] if len(word) > 3 else []
+    return twos + threes
 
 
 @lru_cache(maxsize=1)
@@ -52,16 +62,45 @@ class Tokenizer:
         self.term_set = frozenset(self.terms)
         for term in self.terms:
             self._jieba.add_word(term, freq=2000)
+        self._recent: OrderedDict[str, tuple[tuple[str, ...], tuple[str, ...]]] = OrderedDict()
+        self._lock = Lock()
 
     def __call__(self, text: str) -> list[str]:
-        tokens = []
-        for tok in self._jieba.cut_for_search(text.lower()):
-            tok = tok.strip()
-            if tok and tok not in STOP_WORDS and _WORD.match(tok):
-                tokens.append(tok)
-                if len(tok) > 3:
-                    tokens.extend(self._inner_terms(tok))
-        return tokens
+        """Search-mode tokens: each word with the known two- and three-character words inside it."""
+        return list(self._analysed(text)[1])
+
+    def words(self, text: str) -> list[str]:
+        """The text's words in order (jieba's precise mode, no overlaps), stop words removed."""
+        return list(self._analysed(text)[0])
+
+    def _analysed(self, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(words, search tokens) from one jieba pass; a question's are remembered, as every stage asks."""
+        text = text.lower()
+        if len(text) > SHORT_TEXT:
+            return self._analyse(text)
+        with self._lock:
+            if (hit := self._recent.get(text)) is not None:
+                self._recent.move_to_end(text)
+                return hit
+        result = self._analyse(text)
+        with self._lock:
+            self._recent[text] = result
+            if len(self._recent) > RECENT_TEXTS:
+                self._recent.popitem(last=False)
+        return result
+
+    def _analyse(self, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        freq, words, tokens = self._jieba.FREQ, [], []
+        for word in self._jieba.cut(text):
+            for tok in (*_grams(word, freq), word):  # what jieba's cut_for_search yields, in its order
+                tok = tok.strip()
+                if tok and tok not in STOP_WORDS and _WORD.match(tok):
+                    tokens.append(tok)
+                    if len(tok) > 3:
+                        tokens.extend(self._inner_terms(tok))
+            if (word := word.strip()) and word not in STOP_WORDS and _WORD.match(word):
+                words.append(word)
+        return tuple(words), tuple(tokens)
 
     def _inner_terms(self, token: str) -> list[str]:
         """Known terms of three or more characters inside a longer token.
