@@ -3,7 +3,8 @@
 Dense: a chunk's similarity is its best sentence's (a question usually matches one
 sentence). Lexical: BM25 over jieba tokens; an English question's words count through their
 Chinese translations (`kbqa.english`), as much as they could be translated. Fusion is convex
-(`kbqa.fusion`), or reciprocal-rank with `KBQA_FUSION=rrf`.
+(`kbqa.fusion`), or reciprocal-rank with `KBQA_FUSION=rrf`; a passage that keeps the question's
+neighbouring words together gains by `kbqa.proximity`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from kbqa.data import Hit
 from kbqa.embed import Embedder
 from kbqa.errors import QuestionError
 from kbqa.fusion import convex, rrf, top_ids
+from kbqa.proximity import Proximity
 from kbqa.sections import DocumentNames
 from kbqa.settings import Settings
 from kbqa.store import Index
@@ -61,6 +63,7 @@ class Retriever:
     def __init__(self, index: Index, embedder: Embedder, settings: Settings) -> None:
         self.index, self.embedder, self.settings = index, embedder, settings
         self._names = DocumentNames(index.documents)
+        self._proximity = Proximity(index.lexical, index.tokenizer)
         chunks = index.chunks
         self._remedy_of = {
             c.id - 1: c.id
@@ -111,6 +114,8 @@ class Retriever:
         sentence_sim = self.best_sentence(qvec, candidates) if qvec is not None else {}
         dense_ranking = sorted(sentence_sim, key=lambda i: (-sentence_sim[i], i))[:n]
         fused = self._fuse(mode, dense_ranking, sentence_sim, lexical)
+        if mode == "hybrid":
+            fused = self._near(fused, text, lexical.coverage)
         if SEEKS_REMEDY.search(text):
             fused = self._remedies_first(fused)
         ranked = self._rank(fused, qvec, k)
@@ -168,6 +173,19 @@ class Retriever:
         if s.fusion == "convex":
             return convex(sentence_sim, lexical.scores, s.dense_weight, s.lexical_weight * lexical.coverage)
         return rrf([dense_ranking, lexical.ranking], s.rrf_k, [s.dense_weight, s.lexical_weight * lexical.coverage])
+
+    def _near(self, fused: dict[int, float], text: str, coverage: float) -> dict[int, float]:
+        """Fused scores plus each passage's proximity to the question's word order (KBQA_PROXIMITY_WEIGHT)."""
+        weight = self.settings.proximity_weight * coverage
+        pairs = self._proximity.pairs(text) if weight else []
+        if not pairs:
+            return fused
+        chunks = self.index.chunks
+        near = {i: Proximity.score(pairs, chunks[i].text.lower()) for i in fused}
+        if self.settings.fusion == "rrf":
+            ranking = sorted((i for i in near if near[i] > 0), key=lambda i: (-near[i], i))
+            near = rrf([ranking], self.settings.rrf_k, [1.0])
+        return {i: v + weight * near.get(i, 0.0) for i, v in fused.items()}
 
     def _rank(self, fused: dict[int, float], qvec: np.ndarray | None, k: int) -> list[int]:
         """The k best; ties (two rankings swapping two items) go to the whole chunk's similarity."""

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     rrf_k: int = Field(20, ge=1)
     dense_weight: float = Field(0.7, ge=0)
     lexical_weight: float = Field(1.0, ge=0)
+    proximity_weight: float = Field(1.0, ge=0)
     refusal_threshold: float = Field(0.4, ge=0, le=1)
     max_question_chars: int = Field(500, ge=1, le=100_000)
     history_turns: int = Field(3, ge=0, le=50)

@@ -3,7 +3,8 @@
 The report and the two corpora documents in one knowledge base. Targets (issues 12 and 15):
 refusal recall >= 0.90 with false refusals <= 3 %, every expected item in >= 80 % of the list
 and compare answers, every excerpt verbatim; hit@3 >= 0.93 and MRR >= 0.85 on the corpora
-questions, >= 95 % of answering passages naming their heading path. The exact counts are
+questions, >= 95 % of answering passages naming their heading path; on the dev set
+hit@3 >= 0.97 and MRR >= 0.90. The exact counts are
 what was measured: a change that moves them shows here.
 """
 
@@ -45,7 +46,7 @@ def test_corpora_questions(three):
     report = run(three, "corpora_questions")
     overall = report["overall"]
     assert overall["n"] == 78
-    assert round(overall["hit@3"], 3) == 0.936 and round(overall["mrr"], 3) == 0.862
+    assert round(overall["hit@3"], 3) == 0.962 and round(overall["mrr"], 3) == 0.885
     assert report["named_share"] == 1.0
     assert report["answers"]["verbatim"] == report["answers"]["excerpts"]
 
@@ -53,5 +54,5 @@ def test_corpora_questions(three):
 def test_dev_set_on_three_documents(three):
     report = run(three, "dev")
     assert round(report["overall"]["hit@3"], 3) == 0.973  # the report's own questions keep hit@3 >= 0.97
-    assert round(report["overall"]["mrr"], 3) == 0.883  # below the 0.90 target: d001 and d020 find other documents
+    assert round(report["overall"]["mrr"], 3) == 0.910  # and MRR >= 0.90
     assert report["answers"]["false_refusals"] == 0

@@ -11,7 +11,7 @@ from tiny_embedder import TinyEmbedder
 from kbqa.calibrate import Scale, scale
 from kbqa.compose import GARBLE_NOTE, compose, render
 from kbqa.fusion import convex, rrf, top_ids
-from kbqa.lexical import BM25
+from kbqa.lexical import BM25, Tokenizer
 from kbqa.question import read
 
 
@@ -39,6 +39,16 @@ def test_bm25_counts_a_repeated_term_once_and_takes_weights():
     assert index.scores(["停车", "停车"]).tolist() == index.scores(["停车"]).tolist()
     assert index.scores({"停车": 0.5}) == pytest.approx(index.scores(["停车"]) * 0.5)
     assert index.scores(["上海"]).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_the_tokenizer_gives_search_tokens_and_words_from_one_pass():
+    tokenizer = Tokenizer(["数字孪生"])  # a knowledge base's own term
+    text = "杭州城市大脑整合了48个部门的数据,数字孪生技术是什么?"
+    # jieba's search mode: 数字 and 孪生 inside the added term, stop words and punctuation out
+    assert tokenizer(text) == ["杭州", "城市", "大脑", "整合", "48", "部门", "数据", "数字", "孪生", "数字孪生", "技术"]
+    assert tokenizer.words(text) == ["杭州", "城市", "大脑", "整合", "48", "部门", "数据", "数字孪生", "技术"]
+    assert tokenizer("数字孪生技术") == ["数字", "孪生", "数字孪生", "技术"]
+    assert tokenizer(text.upper()) == tokenizer(text) and tokenizer("ABC") == ["abc"]
 
 
 def test_convex_fusion_scales_each_side_then_weighs_them():
