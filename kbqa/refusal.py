@@ -77,7 +77,7 @@ class Judge:
         confidence = self.scales[lang].confidence(dense_top)
         if topic.common:
             confidence = round(confidence * (1 - UNKNOWN_PENALTY * len(unknown_common) / len(topic.common)), 3)
-        unknown = self._unknown(text, topic, "".join(sections), self.all_titles)
+        unknown = self._unknown(text, topic, "".join(sections), self.all_titles, lang)
         if unknown:
             return Verdict(True, "unknown_topic", confidence, tuple(dict.fromkeys(unknown + unknown_common)),
                            decisive=distinct(unknown))  # fmt: skip
@@ -88,20 +88,40 @@ class Judge:
             return Verdict(True, "low_confidence", confidence, unknown_common)
         return Verdict(False, "", confidence, unknown_common)
 
-    def _unknown(self, text: str, topic: Topic, cited: str, titles: str) -> tuple[str, ...]:
-        """What the question is about that the documents never mention: names, then words, then spans.
-
-        A noun they never use (起征点, 食品) counts only when the cited passages miss most of the
-        question's nouns too: alone among words they use, it is more likely a way of putting it (太贵).
-        """
+    def _unknown(self, text: str, topic: Topic, cited: str, titles: str, lang: str = "zh") -> tuple[str, ...]:
+        """What the question is about that the documents never mention: names, then words, then spans."""
         unknown = tuple(t.shown for t in topic.named if not self.known(t))
+        if lang == "en":
+            unknown += tuple(t.shown for t in self._absent_english(topic, unknown, cited, titles))
+        else:
+            unknown += tuple(t.shown for t in self._absent(topic, cited, titles))
+        return unknown + tuple(span for span in unknown_spans(text, self.corpus) if span not in unknown)
+
+    def _absent(self, topic: Topic, cited: str, titles: str) -> list[Term]:
+        """Nouns the documents never use (起征点, 食品), when the cited passages miss most of the question's nouns too.
+
+        Alone among words they use, such a noun is more likely a way of putting it (太贵).
+        """
         nouns = [t for t in topic.common if t.noun]
         absent = [t for t in nouns if not self.known(t) and not _parts_known(t.shown, self.corpus)]
         # what is cited must miss most of what the question names (other than which document it asks)
         asked = [*(t for t in topic.named if not written(t, titles)), *nouns]
-        if absent and sum(written(t, cited) for t in asked) < COVERED * len(asked):
-            unknown += tuple(t.shown for t in absent)
-        return unknown + tuple(span for span in unknown_spans(text, self.corpus) if span not in unknown)
+        return absent if absent and sum(written(t, cited) for t in asked) < COVERED * len(asked) else []
+
+    def _absent_english(self, topic: Topic, unknown: tuple[str, ...], cited: str, titles: str) -> list[Term]:
+        """English nouns none of whose translations the documents write, even less a character (passport: 护照).
+
+        Only when the question names nothing the documents write, and what is cited writes none of
+        its names and nouns, nor any of its words in a form general Chinese seldom uses (deficit:
+        赤字): a dictionary's translations often miss the documents' word (scenario: 剧本, not 场景).
+        """
+        if len(unknown) < len(topic.named):
+            return []
+        nouns = [t for t in topic.common if t.noun]
+        absent = [t for t in nouns if not self.known(t) and not any(_affixed(f, self.corpus) for f in t.forms)]
+        asked = [*(t for t in topic.named if not written(t, titles)), *nouns]
+        rare_cited = any(_rare(f) and squash(f) in cited for t in topic.common for f in t.forms)
+        return [] if rare_cited or any(written(t, cited) for t in asked) else absent
 
 
 def distinct(words: tuple[str, ...]) -> tuple[str, ...]:
@@ -166,6 +186,11 @@ def _parts_known(word: str, corpus: str) -> bool:
     """Whether the documents write any two-character part of a word (老房子: 房子; 苏州工业园区: all of them)."""
     parts = [p for p in jieba_default().lcut_for_search(word) if 2 <= len(p) < len(word)]
     return any(squash(p) in corpus for p in parts)
+
+
+def _affixed(word: str, corpus: str) -> bool:
+    """Whether the documents write the word less one character at either end (安全性: 安全)."""
+    return len(word) >= 3 and (squash(word[:-1]) in corpus or squash(word[1:]) in corpus)
 
 
 def _rare(word: str) -> bool:

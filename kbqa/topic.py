@@ -144,10 +144,19 @@ def _english_topic(text: str) -> Topic:
     named += tuple(Term(key, tuple(sorted(chinese))) for key, chinese in english.phrases(text).items())
     named += tuple(Term(word, (word, word.lower())) for word in english.unknown_names(text))
     covered = {w for key in english.phrases(text) for w in key.split()}
-    common = tuple(Term(w, tuple(sorted(english.chinese_words(w))))
+    common = tuple(Term(w, forms := tuple(sorted(english.chinese_words(w))), noun=_mostly_nouns(forms))
                    for w in english.content_words(text) if w not in covered)  # fmt: skip
     common = tuple(t for t in common if t.forms)  # a word the dictionary does not know says nothing either way
     return Topic(named, _anchors(text), common)
+
+
+def _mostly_nouns(words: tuple[str, ...]) -> bool:
+    """Whether most of an English word's Chinese translations that jieba tags are nouns (护照, 黄金; not 更新)."""
+    import jieba.posseg as pseg
+
+    jieba_default()
+    tags = [tag for w in words if (tag := pseg.dt.word_tag_tab.get(w))]
+    return sum(tag[:1] == "n" for tag in tags) * 2 > len(tags)
 
 
 def _unique(terms: list[Term]) -> tuple[Term, ...]:

@@ -92,6 +92,24 @@ def test_a_place_not_covered_on_a_topic_that_is_gets_what_the_documents_say_inst
     assert "新加坡" in " ".join(passages.values())
 
 
+def test_an_english_question_about_a_thing_no_translation_of_which_the_documents_write_is_refused(engine):
+    a = engine.answer("How do I renew my passport?")  # passport: 护照, 通关文牒
+    assert (a.refused, a.reason, a.text, a.unknown_terms) == (
+        True, "unknown_topic", "知识库中没有找到与“passport”相关的内容。", ("passport",))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("question", "missed"),
+    [
+        ("What does the report say about data security?", "security"),  # 安全性: the documents write 安全
+        ("How does Shenzhen use the scenario of digital twins?", "scenario"),  # 剧本, 编剧; beside a name they write
+    ],
+)
+def test_an_english_question_is_answered_when_the_dictionary_misses_the_documents_word(engine, question, missed):
+    a = engine.answer(question)
+    assert (a.refused, missed in a.unknown_terms, bool(a.citations)) == (False, True, True)
+
+
 def test_a_topic_not_covered_gets_no_neighbour(engine):
     a = engine.answer("深圳的房价是多少?")
     assert (a.refused, a.citations, "neighbour" in a.meta) == (True, (), False)

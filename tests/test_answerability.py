@@ -36,7 +36,7 @@ def run(engine: Engine, name: str) -> dict:
 
 def test_answerability_file(three):
     a = run(three, "answerability")["answers"]
-    assert (a["refused_unanswerable"], a["unanswerable"]) == (44, 48)  # 0.917 >= 0.90
+    assert (a["refused_unanswerable"], a["unanswerable"]) == (45, 48)  # 0.938 >= 0.90
     assert (a["false_refusals"], a["answerable"]) == (2, 114)  # 1.8 % <= 3 %
     assert (a["all_items"], a["with_items"]) == (38, 44)  # 0.864 >= 0.80
     assert a["verbatim"] == a["excerpts"] > 250
