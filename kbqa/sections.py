@@ -28,6 +28,7 @@ _NUMBERING = re.compile(r"第[一二三四五六七八九十百\d]+[章节条项
 MIN_TITLE_CHARS = 6
 MIN_SHARED = 4  # characters a question shares with a heading it quotes
 MIN_NAME_CHARS = 5  # of a document's name in a question: 个人信息保护法, 政府工作报告
+MAX_NAME_CHARS = 30
 # A question about a heading's items says little beyond the heading (分成, 第七项); one that says more
 # (向境外提供…需要具备哪些条件 beside 个人信息处理规则) asks about something inside it.
 MAX_WORDS_BEYOND = 1
@@ -214,22 +215,22 @@ def _in(doc: Document | None, section: Section) -> bool:
 
 
 class DocumentNames:
-    """Which one of several documents a question names (个人信息保护法, 政府工作报告), looked up per question.
+    """Which one of several documents a question names (个人信息保护法, 长宁十五五规划), looked up per question.
 
-    A name is a run of at least MIN_NAME_CHARS characters of a title that ends in what kind of
-    document it is (法, 条例, 报告, 白皮书…); the document whose title shares the longest such run
-    with the question, longer than any other title does, is the one named. The runs of every
-    title are listed once, so a question costs a few look-ups whatever the number of documents.
+    A name is at least MIN_NAME_CHARS characters that end in what kind of document it is (法,
+    条例, 报告, 白皮书…) and that a title writes in that order: a run of it (政府工作报告) or the
+    way Chinese shortens a name, by keeping some of its characters (长宁十五五规划 for
+    上海市长宁区国民经济和社会发展第十五个五年规划纲要). The document whose title takes the longest
+    such name in the question, longer than any other title does, is the one named.
     """
 
     def __init__(self, documents: Mapping[str, Document]) -> None:
         self.several = len(documents) > 1
-        self.runs: dict[str, set[str]] = {}
-        for d in documents.values():
-            title = squash(d.title)
-            for kind in _DOC_KINDS.finditer(title):
-                for start in range(kind.end() - MIN_NAME_CHARS, -1, -1):
-                    self.runs.setdefault(title[start : kind.end()], set()).add(d.doc_id)
+        self.titles = {d.doc_id: squash(d.title) for d in documents.values()}
+        self.by_kind: dict[str, list[str]] = {}
+        for doc_id, title in self.titles.items():
+            for kind in dict.fromkeys(k.group(0) for k in _DOC_KINDS.finditer(title)):
+                self.by_kind.setdefault(kind, []).append(doc_id)
 
     def named(self, question: str) -> tuple[str, str] | None:
         """(document id, the name as the question writes it), or None."""
@@ -238,14 +239,24 @@ class DocumentNames:
         key = squash(_NUMBERING.sub("", normalize(question)))
         longest: dict[str, str] = {}
         for kind in _DOC_KINDS.finditer(key):
-            for start in range(kind.end() - MIN_NAME_CHARS, -1, -1):
+            alive = self.by_kind.get(kind.group(0), [])
+            for start in range(kind.start() - 1, max(kind.end() - MAX_NAME_CHARS, 0) - 1, -1):
                 run = key[start : kind.end()]
-                for doc_id in self.runs.get(run, ()):
-                    longest[doc_id] = max(longest.get(doc_id, ""), run, key=len)
+                alive = [d for d in alive if _in_order(run, self.titles[d])]
+                if not alive:
+                    break
+                if len(run) >= MIN_NAME_CHARS:
+                    longest.update((d, max(longest.get(d, ""), run, key=len)) for d in alive)
         ranked = sorted(longest.items(), key=lambda item: -len(item[1]))
         if not ranked or (len(ranked) > 1 and len(ranked[1][1]) == len(ranked[0][1])):
             return None
         return ranked[0]
+
+
+def _in_order(run: str, title: str) -> bool:
+    """Whether the title writes every character of the run, in the run's order."""
+    rest = iter(title)
+    return all(c in rest for c in run)
 
 
 def _overlap(a: str, b: str) -> int:

@@ -114,7 +114,7 @@ def test_a_question_names_a_document_by_a_run_of_its_title_that_ends_in_its_kind
     from kbqa.sections import DocumentNames
 
     titles = {"law": "中华人民共和国个人信息保护法", "gov": "政府工作报告", "wp": "数据要素白皮书(2022年)",
-              "city": "2025年智慧城市创新报告与城市治理优化分析报告"}  # fmt: skip
+              "city": "2025年智慧城市创新报告与城市治理优化分析报告", "cn": "上海市长宁区国民经济和社会发展第十五个五年规划纲要"}  # fmt: skip
     docs = {k: SimpleNamespace(doc_id=k, title=t) for k, t in titles.items()}
     names = DocumentNames(docs)
     assert names.named("个人信息保护法规定了哪些权利?") == ("law", "个人信息保护法")
@@ -123,6 +123,11 @@ def test_a_question_names_a_document_by_a_run_of_its_title_that_ends_in_its_kind
     assert names.named("数据要素市场有哪些流通形式?") is None  # 数据要素 says no kind of document
     assert names.named("智慧城市治理有哪些风险?") is None
     assert names.named("报告有哪些要点?") is None  # 报告 alone is every report
+    # a name shortened the Chinese way: some of the title's characters, in its order
+    assert names.named("长宁十五五规划提出了哪些目标?") == ("cn", "长宁十五五规划")
+    assert names.named("智慧城市报告讲了哪些案例?") == ("city", "智慧城市报告")
+    assert names.named("国家十四五规划怎么说?") is None  # 四: not this plan's title
+    assert names.named("工作报告和分析报告有什么不同?") is None  # 工作报告 and 分析报告 are each too short
     assert DocumentNames({"law": docs["law"]}).named("个人信息保护法规定了哪些权利?") is None  # one document: nothing to pick
 
 
