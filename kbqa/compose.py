@@ -43,6 +43,11 @@ class Excerpt:
     cut_start: bool = False
 
 
+# a figure in digits, or spelled out with what it counts (三大, 两类, 五分之一)
+_QUANTITY = re.compile(r"\d|[一二三四五六七八九十两百千万半]+(?:[个项类大种条家次倍成批座所名位台亿万]|分之)")
+_DATES = re.compile(r"(?<!\d)(?:19|20)\d\d年(?:\d{1,2}月)?(?:\d{1,2}日)?")
+
+
 def compose(shape: Shape, weights: dict[str, float], passages: list[str], must_have: tuple[str, ...] = (),
             depth: int = 3, after: dict[int, int] | None = None, headings: list[str] | None = None
             ) -> list[Excerpt]:  # fmt: skip
@@ -98,6 +103,8 @@ def _valuer(shape: Shape, weights: dict[str, float], must_have: tuple[str, ...])
             matched += 2 + text.count("、")
         if shape.asks_list and LIST_OPENER.search(text):
             matched += 6
+        if shape.asks_number and not _QUANTITY.search(_DATES.sub(" ", text)):
+            matched *= 0.5  # a sentence with no figure but dates seldom says how many
         # Figures are what policy staff quote; more so when the question asks for one.
         return matched + ((2.0 if shape.asks_number else 1.0) if NUMBER.search(text) else 0.0)
 

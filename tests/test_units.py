@@ -84,6 +84,14 @@ def test_the_composer_quotes_the_sentence_with_the_figure_asked_for():
     assert render(excerpts) == "杭州城市大脑整合了48个部门的数据。[1]"
 
 
+def test_a_how_many_question_is_answered_by_the_sentence_with_a_figure_not_the_one_with_the_date():
+    passages = ["“十四五”时期，长宁区坚持以人民为中心，面对复杂形势。", "完成既有多层住宅加装电梯超1100台。"]
+    weights = {"十四五": 3.0, "长宁": 2.0, "加装": 1.5, "电梯": 1.5}
+    excerpts = compose(read("长宁“十四五”给老房子加装了多少台电梯?"), weights, passages, must_have=("十四五",))
+    assert render(excerpts) == "完成既有多层住宅加装电梯超1100台。[2]“十四五”时期，长宁区坚持以人民为中心，面对复杂形势。[1]"
+    assert render(compose(read("长宁“十四五”做了什么?"), weights, passages, must_have=("十四五",))).startswith("“十四五”")
+
+
 def test_the_composer_quotes_every_item_of_a_list():
     passages = ["深圳智慧停车平台上线以来成效明显：一是寻位时间缩短40%；二是违停减少35%；三是车位周转率提高20%。",
                 "杭州城市大脑整合了48个部门的数据。"]  # fmt: skip
