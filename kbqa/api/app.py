@@ -101,8 +101,16 @@ def serve(settings: Settings) -> None:
         app = create_app(engine, settings)
     except (SettingsError, ConnectionError) as exc:  # the question log KBQA_LOG_DB names
         sys.exit(f"kbqa: cannot start: {exc}")
-    log.warning("serving on http://%s:%d", settings.host, settings.port)
-    uvicorn.Server(server_config(app, settings)).run()
+    _Server(server_config(app, settings)).run()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, saying "serving on …" once its socket listens (not before: a client would be refused)."""
+
+    async def startup(self, sockets: list | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            log.warning("serving on http://%s:%d", self.config.host, self.config.port)
 
 
 def server_config(app: FastAPI, settings: Settings) -> uvicorn.Config:
