@@ -22,8 +22,7 @@ def idf_weights(lexical: BM25, terms: list[str]) -> dict[str, float]:
     n = max(lexical.weights.shape[0], 1)
     out = {}
     for t in terms:
-        col = lexical.vocab.get(t)
-        df = lexical.weights.indptr[col + 1] - lexical.weights.indptr[col] if col is not None else 0
+        df = lexical.df(t)
         out[t] = len(t) * (0.5 + math.log(1 + n / (1 + df)) / math.log(1 + n))
     return out
 
@@ -33,9 +32,7 @@ def salient(lexical: BM25, terms: list[str], max_share: float = 0.1) -> list[str
     n = lexical.weights.shape[0]
     out = []
     for t in terms:
-        col = lexical.vocab.get(t)
-        df = lexical.weights.indptr[col + 1] - lexical.weights.indptr[col] if col is not None else 0
-        if df <= max(1, max_share * n):
+        if lexical.df(t) <= max(1, max_share * n):
             out.append(t)
     return out
 

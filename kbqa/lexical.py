@@ -138,6 +138,11 @@ def domain_terms(headings: list[str], body: str) -> list[str]:
     return sorted(terms)
 
 
+def bm25_idf(n: int, df):
+    """Okapi BM25's idf of a term that `df` of `n` chunks use (a number or an array of them)."""
+    return np.log1p((n - df + 0.5) / (df + 0.5))
+
+
 class BM25:
     """Okapi BM25 over token lists, as a (chunks x vocabulary) CSC weight matrix."""
 
@@ -158,12 +163,21 @@ class BM25:
         rows_a, cols_a, tf_a = np.array(rows), np.array(cols), np.array(tfs, dtype=np.float32)
         n = max(len(docs), 1)
         df = np.bincount(cols_a, minlength=len(vocab)).astype(np.float32) if cols else np.zeros(0)
-        idf = np.log1p((n - df + 0.5) / (df + 0.5))
+        idf = bm25_idf(n, df)
         avgdl = float(lengths.mean()) if len(docs) else 1.0
         norm = k1 * (1 - b + b * lengths[rows_a] / max(avgdl, 1e-9)) if rows else np.zeros(0)
         w = idf[cols_a] * tf_a * (k1 + 1) / (tf_a + norm) if rows else np.zeros(0)
         matrix = sparse.csc_matrix((w, (rows_a, cols_a)), shape=(len(docs), len(vocab)), dtype=np.float32)
         return cls(matrix, vocab)
+
+    def df(self, term: str) -> int:
+        """How many chunks use the term (0 for a term the index does not have)."""
+        col = self.vocab.get(term)
+        return 0 if col is None else int(self.weights.indptr[col + 1] - self.weights.indptr[col])
+
+    def idf(self, term: str) -> float:
+        """The term's BM25 idf, as its scores weigh it."""
+        return float(bm25_idf(max(self.weights.shape[0], 1), self.df(term)))
 
     def scores(self, tokens: list[str] | dict[str, float]) -> np.ndarray:
         """BM25 score of every chunk; a repeated query term counts once, a dict gives each term its weight."""

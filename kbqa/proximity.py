@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from kbqa.lexical import BM25, Tokenizer
 
 MAX_GAP = 3
@@ -31,16 +29,12 @@ class Proximity:
     """Scores passages by the neighbouring-word pairs of a question."""
 
     def __init__(self, lexical: BM25, tokenizer: Tokenizer) -> None:
-        self._vocab = lexical.vocab
-        self._tokenizer = tokenizer
-        n = max(lexical.weights.shape[0], 1)
-        df = np.diff(lexical.weights.tocsc().indptr)
-        self._idf = np.log1p((n - df + 0.5) / (df + 0.5))
+        self._lexical, self._tokenizer = lexical, tokenizer
 
     def pairs(self, question: str) -> list[Pair]:
-        """The question's neighbouring indexed words, each pair weighted by its words' idf."""
-        words = [w for w in self._tokenizer.words(question) if w in self._vocab]
-        weight = {w: float(self._idf[self._vocab[w]]) for w in words}
+        """The question's neighbouring indexed words, each pair weighted by its words' BM25 idf."""
+        words = [w for w in self._tokenizer.words(question) if w in self._lexical.vocab]
+        weight = {w: self._lexical.idf(w) for w in words}
         return [Pair(a, b, weight[a] + weight[b]) for a, b in zip(words, words[1:]) if a != b]
 
     @staticmethod

@@ -102,10 +102,8 @@ class Judge:
 
         Alone among words they use, such a noun is more likely a way of putting it (太贵).
         """
-        nouns = [t for t in topic.common if t.noun]
+        nouns, asked = _asked(topic, titles)
         absent = [t for t in nouns if not self.known(t) and not _parts_known(t.shown, self.corpus)]
-        # what is cited must miss most of what the question names (other than which document it asks)
-        asked = [*(t for t in topic.named if not written(t, titles)), *nouns]
         return absent if absent and sum(written(t, cited) for t in asked) < COVERED * len(asked) else []
 
     def _absent_english(self, topic: Topic, unknown: tuple[str, ...], cited: str, titles: str) -> list[Term]:
@@ -117,11 +115,16 @@ class Judge:
         """
         if len(unknown) < len(topic.named):
             return []
-        nouns = [t for t in topic.common if t.noun]
+        nouns, asked = _asked(topic, titles)
         absent = [t for t in nouns if not self.known(t) and not any(_affixed(f, self.corpus) for f in t.forms)]
-        asked = [*(t for t in topic.named if not written(t, titles)), *nouns]
         rare_cited = any(_rare(f) and squash(f) in cited for t in topic.common for f in t.forms)
         return [] if rare_cited or any(written(t, cited) for t in asked) else absent
+
+
+def _asked(topic: Topic, titles: str) -> tuple[list[Term], list[Term]]:
+    """(the question's nouns, what it asks about: its names other than which document it asks, and its nouns)."""
+    nouns = [t for t in topic.common if t.noun]
+    return nouns, [*(t for t in topic.named if not written(t, titles)), *nouns]
 
 
 def distinct(words: tuple[str, ...]) -> tuple[str, ...]:

@@ -32,6 +32,8 @@ def test_bm25_scores_are_okapi_bm25():
     expected = bm25_weight(1, 2, 3, 2, 2.0) + bm25_weight(1, 1, 3, 2, 2.0)
     assert both[0] == pytest.approx(expected, abs=1e-6)
     assert both[2] == pytest.approx(bm25_weight(1, 2, 3, 1, 2.0), abs=1e-6)
+    assert (index.df("数据"), index.df("停车"), index.df("上海")) == (2, 1, 0)
+    assert index.idf("数据") == pytest.approx(math.log(1 + (3 - 2 + 0.5) / (2 + 0.5)))
 
 
 def test_bm25_counts_a_repeated_term_once_and_takes_weights():
